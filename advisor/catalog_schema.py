@@ -7,7 +7,7 @@ figures (or groups of figures) it backs, and a validator refuses an entry whose 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -253,17 +253,27 @@ class ApiModelNote(Strict):
     name: str
     size_class: Literal["slm", "llm"] = Field(description="slm: a small model served by an API (<= ~15B).")
     capability_tier: Capability
+    latency_class: str = Field(
+        pattern=ID_PATTERN,
+        description="How fast the hosted model answers: a class id under `api_latency` in efficiency.yaml "
+        "(fast, standard, reasoning, accelerated).",
+    )
     context_tokens: int = Field(gt=0)
     params_b: float | None = Field(default=None, gt=0, description="Published parameter count, billions.")
     open_weight_model: str | None = Field(default=None, description="Catalog id when the API serves an open model.")
     benchmarks: list[Benchmark] = Field(default_factory=list)
-    sources: dict[str, str] = Field(description="Keys: context, capability_tier (+ params).")
+    sources: dict[str, str] = Field(description="Keys: context, capability_tier, latency_class (+ params).")
 
     @model_validator(mode="after")
     def _sources_cover_figures(self) -> ApiModelNote:
         _require_sources(
             self.sources,
-            {"context": self.context_tokens, "capability_tier": self.capability_tier, "params": self.params_b},
+            {
+                "context": self.context_tokens,
+                "capability_tier": self.capability_tier,
+                "latency_class": self.latency_class,
+                "params": self.params_b,
+            },
             f"{self.provider}/{self.model}",
         )
         return self
@@ -297,12 +307,36 @@ class EfficiencyFactor(Strict):
     source: str = Field(min_length=4)
 
 
+class ApiLatencyClass(Strict):
+    """How fast one kind of hosted API model answers, as measured from the caller's side of the network."""
+
+    first_token_ms: Band = Field(
+        description="Time to the first visible token for a prompt of up to `api_latency_base_prompt_tokens`, "
+        "ms: low = a fast provider's p50, expected = a typical p50, high = a typical p95. For reasoning models "
+        "it includes the hidden thinking before the answer starts."
+    )
+    tokens_per_s: Band = Field(
+        description="Visible output tokens per second once the answer streams; low is the slow end."
+    )
+    prompt_tokens_per_s: Band = Field(
+        description="Prompt tokens read per second beyond `api_latency_base_prompt_tokens`, which lengthen the "
+        "first-token time of long prompts; low is the slow end."
+    )
+    source: str = Field(min_length=4, description="Pages and dates the figures come from.")
+
+
 class EfficiencyFile(Strict):
     by_kind: dict[HardwareKind, EfficiencyFactor]
     request_overhead_ms: Band = Field(description="Fixed per-request time: tokenising, scheduling, sampling set-up.")
     request_overhead_source: str
     kv_cache_bytes_per_element: float = Field(gt=0, description="KV cache element size (llama.cpp default F16).")
     kv_cache_source: str
+    api_latency: dict[Annotated[str, Field(pattern=ID_PATTERN)], ApiLatencyClass] = Field(
+        min_length=1, description="Latency class id -> bands for hosted API models (api_models.yaml `latency_class`)."
+    )
+    api_latency_base_prompt_tokens: int = Field(
+        gt=0, description="Prompt size the `first_token_ms` bands were measured with; longer prompts add reading time."
+    )
 
 
 def slug(text: str) -> str:
@@ -325,7 +359,16 @@ def json_schemas() -> dict[str, str]:
     """File name -> JSON schema text for every catalog file kind."""
     import json
 
-    return {name: json.dumps(model.model_json_schema(), indent=2) + "\n" for name, model in SCHEMA_FILES.items()}
+    # Rules and routing models live next to the code that uses them (and import Strict from here).
+    from advisor.routing import RoutingFile
+    from advisor.rules import RulesFile
+
+    files: dict[str, type[BaseModel]] = {
+        **SCHEMA_FILES,
+        "rules.schema.json": RulesFile,
+        "routing.schema.json": RoutingFile,
+    }
+    return {name: json.dumps(model.model_json_schema(), indent=2) + "\n" for name, model in files.items()}
 
 
 if __name__ == "__main__":  # python -m advisor.catalog_schema DIR: regenerate the schema files
