@@ -123,6 +123,8 @@ class SelfHostedCost:
     tokens_per_month: float
     replica_cost_usd: float
     capacity_requests_per_day: float  # one replica, at the peak factor
+    replica: ReplicaCost  # one replica's monthly cost, split
+    replica_rps: dict[str, float]  # requests/s one replica sustains, per speed band (sizes replicas at any volume)
 
     @property
     def per_request_usd(self) -> float:
@@ -144,6 +146,7 @@ def self_hosted_cost(
     replica = replica_monthly_cost(deployment, assumptions, ownership)
     context = workload.effective_context_tokens
     replicas: dict[str, float] = {}
+    replica_rps: dict[str, float] = {}
     capacities: dict[str, Capacity] = {}
     for band in BAND_NAMES:
         cap = capacity(
@@ -157,6 +160,7 @@ def self_hosted_cost(
         )
         capacities[band] = cap
         rps = float(cap.requests_per_s) if bool(cap.meets_latency) else _unconstrained_rps(deployment, workload, band)
+        replica_rps[band] = rps
         replicas[band] = float(
             replicas_needed(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps)
         )
@@ -183,6 +187,8 @@ def self_hosted_cost(
         tokens_per_month=per_month * (workload.input_tokens + workload.output_tokens),
         replica_cost_usd=replica.total_usd,
         capacity_requests_per_day=expected_rps * assumptions.hours_per_day * 3600 / workload.peak_factor,
+        replica=replica,
+        replica_rps=replica_rps,
     )
 
 
@@ -310,7 +316,7 @@ def workload_cost_table(
             if deployment is None or not has_price(deployment, ownership):
                 continue
             candidate = self_hosted_cost(deployment, workload, assumptions, ownership)
-            if best is None or _preferred(candidate, best):
+            if best is None or preferred_self_hosted(candidate, best):
                 best = candidate
         if best is not None:
             rows.append(_self_hosted_row(best, open_model.capability_hint, scenario.hardware.profile is None))
@@ -371,7 +377,7 @@ def cost_curves(table: pd.DataFrame, volumes: Any, assumptions: Assumptions) -> 
     return pd.concat(frames, ignore_index=True)
 
 
-def _preferred(candidate: SelfHostedCost, incumbent: SelfHostedCost) -> bool:
+def preferred_self_hosted(candidate: SelfHostedCost, incumbent: SelfHostedCost) -> bool:
     """Latency-meeting options first, then the cheaper one."""
     if candidate.meets_latency != incumbent.meets_latency:
         return candidate.meets_latency
