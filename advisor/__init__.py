@@ -5,6 +5,7 @@ function needs them):
 
     import advisor
     scenario = advisor.load_scenario("examples/shoe-store.yaml")
+    advisor.recommend(scenario).to_dict()                             # verdict, picks, reasons per workload
     advisor.workload_cost_table(scenario, scenario.workloads[0])      # DataFrame of costed options
     advisor.estimate_fit("llama-3.1-8b-instruct", "rtx-4090", context_tokens=8192)
     advisor.sensitivity([1e3, 1e4, 1e5], [600], [150], api_models=["openai/gpt-4o-mini"])
@@ -35,6 +36,9 @@ _EXPORTS = {
     "workload_cost_table": "advisor.cost",
     "sensitivity": "advisor.cost",
     "model_from_gguf": "advisor.gguf_reader",
+    "recommend": "advisor.recommend",
+    "Recommendation": "advisor.recommend",
+    "load_rules": "advisor.rules",
     "AdvisorError": "advisor.errors",
 }
 

@@ -110,12 +110,15 @@ class OpenWeightModel(Strict):
 
     @property
     def capability_hint(self) -> Capability:
-        """A rough tier for ranking: MMLU >= 85 is frontier-class; 7B+ or MMLU >= 65 standard; the rest basic.
+        """A rough tier for ranking, on the scale api_models.yaml uses for API models.
 
-        MMLU is the one score most model cards publish; parameters stand in where it is missing.
+        frontier: MMLU >= 85 from a model of 60B+ parameters (Llama 3.3 70B, gpt-oss-120b). A smaller model that
+        scores that high on MMLU (gpt-oss-20b) is a reasoning model its providers place in the standard tier.
+        standard: 7B+ parameters or MMLU >= 65. basic: the rest. MMLU is the one score most model cards publish;
+        parameters stand in where it is missing.
         """
         mmlu = self.score("mmlu")
-        if mmlu is not None and mmlu >= 85:
+        if mmlu is not None and mmlu >= 85 and self.params_b >= 60:
             return "frontier"
         if self.params_b >= 7 or (mmlu is not None and mmlu >= 65):
             return "standard"

@@ -67,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--top", type=_positive_int, default=12, metavar="N", help="rows per workload in the table")
     _format_arg(cost)
 
+    recommend = commands.add_parser(
+        "recommend", help="SLM, LLM or hybrid per workload: the pick, its cost, the reasons, what would change it"
+    )
+    recommend.add_argument("scenarios", nargs="+", metavar="FILE", help="scenario file(s) (.yaml or .json)")
+    recommend.add_argument("--rules", metavar="FILE", help="your own rules file (default: the shipped rules)")
+    recommend.add_argument("--all", action="store_true", help="list every option considered, not the top ones")
+    recommend.add_argument(
+        "--format", choices=("table", "json", "markdown"), default="table", help="output format (default: table)"
+    )
+
     validate = commands.add_parser("validate", help="check a scenario file and print it with defaults filled in")
     validate.add_argument("scenario", help="scenario file (.yaml or .json)")
     _format_arg(validate)
@@ -304,6 +314,22 @@ def cmd_cost(args: argparse.Namespace) -> None:
     _emit({"scenario": scenario.name, "workloads": results}, args.format, header + "\n\n".join(tables))
 
 
+def cmd_recommend(args: argparse.Namespace) -> None:
+    """One file prints the recommendation JSON contract itself; several print a JSON list of them."""
+    from advisor.recommend import recommend
+    from advisor.recommend_text import recommendation_table
+    from advisor.scenario import load_scenario
+
+    results = [recommend(load_scenario(path), rules=args.rules) for path in args.scenarios]
+    if args.format == "json":
+        data = [r.to_dict(args.all) for r in results]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2, allow_nan=False))
+    elif args.format == "markdown":
+        print("\n".join(r.to_markdown() for r in results), end="")
+    else:
+        print("\n".join(recommendation_table(r, args.all) for r in results), end="")
+
+
 def cmd_validate(args: argparse.Namespace) -> None:
     from advisor.scenario import load_scenario
 
@@ -311,7 +337,13 @@ def cmd_validate(args: argparse.Namespace) -> None:
     _emit(scenario.to_dict(), args.format, f"{args.scenario}: valid scenario v1\n\n{scenario.to_yaml()}")
 
 
-HANDLERS = {"catalog": cmd_catalog, "fit": cmd_fit, "cost": cmd_cost, "validate": cmd_validate}
+HANDLERS = {
+    "catalog": cmd_catalog,
+    "fit": cmd_fit,
+    "cost": cmd_cost,
+    "recommend": cmd_recommend,
+    "validate": cmd_validate,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from advisor.prices import ApiPriceTable, PriceVariant
     from advisor.scenario import Assumptions, Scenario, Workload
 
-Ownership = Literal["owned", "rented"]
+Ownership = Literal["owned", "rented", "energy_only"]
+"""energy_only: hardware the team already has and whose price is unknown (a phone, this machine): only its
+electricity counts. The recommendation says so when it uses it."""
 SLM_MAX_PARAMS_B = 15.0
 """Open-weight models up to 15B total parameters count as small. The literature puts the line at 'usually under
 10B' with Gartner / Deloitte allowing up to 20B (SLMs vs LLMs: A Practical Comparison, 'What Are LLMs and SLMs')."""
@@ -89,6 +91,8 @@ def replica_monthly_cost(deployment: Deployment, assumptions: Assumptions, owner
     profile = deployment.hardware
     devices = deployment.count
     hours = assumptions.hours_per_day * assumptions.days_per_month
+    if ownership == "energy_only":
+        return ReplicaCost(0.0, profile.power_w * devices / 1000 * hours * assumptions.electricity_usd_per_kwh)
     if ownership == "owned":
         if profile.purchase_usd is None:
             raise PriceError(f"hardware.ownership: {profile.id} has no purchase price; choose rented")
@@ -103,6 +107,8 @@ def replica_monthly_cost(deployment: Deployment, assumptions: Assumptions, owner
 
 def has_price(deployment: Deployment, ownership: Ownership) -> bool:
     profile = deployment.hardware
+    if ownership == "energy_only":
+        return True
     return (profile.purchase_usd if ownership == "owned" else profile.cloud_usd_per_hour) is not None
 
 

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from advisor.rules import DeploymentKind, Kind
     from advisor.scenario import Assumptions, Scenario, Workload
 
-DEVICE_KINDS = ("apple_silicon", "edge", "consumer_gpu")
-"""Hardware a team owns as a person's device or workstation: a model on it runs `local`. Servers (datacenter
-GPUs, CPU servers) and anything rented are `self_hosted`. A CPU laptop and this-machine are devices too."""
+DEVICE_KINDS = ("apple_silicon", "edge")
+"""Hardware that is a person's device (phones, boards, Macs): a model the scenario puts on it runs `local`. So do a
+CPU laptop and this-machine. GPU cards and CPU servers serve as servers (`self_hosted`), as does anything rented
+or picked by the advisor."""
 DEVICE_IDS = ("cpu-laptop-8c", "this-machine")
 P95_SHARE = 0.05
 """A side of a hybrid that takes at least this share of requests sets the p95 latency of the whole."""
@@ -72,6 +73,7 @@ class Option:
     quality_range: tuple[float, float] | None = None  # hybrid: (random, oracle) routing, share of the large's quality
     routing_source: str | None = None
     mmlu: float | None = None  # published MMLU score: breaks ties between options of one tier and cost
+    instruction_tuned: bool = True  # a base model needs tuning before it answers requests: ranks after chat models
 
     @property
     def capability_rank(self) -> int:
@@ -91,7 +93,8 @@ class Option:
             small_volume = requests_per_day if self.pattern == "cascade" else requests_per_day * self.small_share
             small = self.small.monthly_usd(small_volume, workload, assumptions)
             large = self.large.monthly_usd(requests_per_day * (1 - self.small_share), workload, assumptions)
-            return {band: small[band] + large[band] for band in BAND_NAMES}
+            shared_ops = self.shared_ops_usd(assumptions)
+            return {band: small[band] + large[band] - shared_ops for band in BAND_NAMES}
         if self.provider is not None:
             api = self.per_request_usd * requests_per_day * assumptions.days_per_month
             return dict.fromkeys(BAND_NAMES, api)
@@ -105,13 +108,22 @@ class Option:
         # The fast band needs the fewest replicas: low cost = high speed.
         return {"low": by_speed["high"], "expected": by_speed["expected"], "high": by_speed["low"]}
 
+    def shared_ops_usd(self, assumptions: Assumptions) -> float:
+        """Ops counted twice when both sides of a hybrid run on own hardware (the team runs one platform)."""
+        if self.small is None or self.large is None:
+            return 0.0
+        both_own = self.small.is_self_hosted and self.large.is_self_hosted
+        return assumptions.ops_usd_per_month if both_own else 0.0
+
     def breakdown_usd(self, requests_per_day: float, workload: Workload, assumptions: Assumptions) -> dict[str, float]:
         """Expected monthly cost split into API tokens, hardware, energy and ops."""
         if self.small is not None and self.large is not None and self.small_share is not None:
             small_volume = requests_per_day if self.pattern == "cascade" else requests_per_day * self.small_share
             small = self.small.breakdown_usd(small_volume, workload, assumptions)
             large = self.large.breakdown_usd(requests_per_day * (1 - self.small_share), workload, assumptions)
-            return {key: small[key] + large[key] for key in small}
+            total = {key: small[key] + large[key] for key in small}
+            total["ops_usd"] -= self.shared_ops_usd(assumptions)
+            return total
         if self.provider is not None:
             api = self.per_request_usd * requests_per_day * assumptions.days_per_month
             return {"api_usd": api, "hardware_usd": 0.0, "energy_usd": 0.0, "ops_usd": 0.0}
@@ -140,9 +152,11 @@ def _replicas(peak_rps: float, replica_rps: float) -> float:
     return float(max(math.ceil(peak_rps / replica_rps), 1))
 
 
-def deployment_kind(profile: HardwareProfile, ownership: str) -> DeploymentKind:
-    """`local` for a person's own device or workstation, `self_hosted` for servers and anything rented."""
-    if ownership == "owned" and (profile.kind in DEVICE_KINDS or profile.id in DEVICE_IDS):
+def deployment_kind(profile: HardwareProfile, scenario: Scenario) -> DeploymentKind:
+    """`local` for a device the scenario names and owns, `self_hosted` for servers and anything rented."""
+    hardware = scenario.hardware
+    device = profile.kind in DEVICE_KINDS or profile.id in DEVICE_IDS
+    if hardware.profile and hardware.ownership == "owned" and device:
         return "local"
     return "self_hosted"
 
@@ -217,7 +231,7 @@ def self_hosted_options(scenario: Scenario, workload: Workload, catalog: Catalog
             price_known = has_price(deployment, ownership)
             # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
             candidate = self_hosted_cost(
-                deployment, workload, scenario.assumptions, ownership if price_known else "owned"
+                deployment, workload, scenario.assumptions, ownership if price_known else "energy_only"
             )
             if best is None or preferred_self_hosted(candidate, best):
                 best = candidate
@@ -234,7 +248,7 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
     profile = deployment.hardware
     return Option(
         kind=size_class_of(model.params_b),
-        deployment=deployment_kind(profile, scenario.hardware.ownership),
+        deployment=deployment_kind(profile, scenario),
         model=model.id,
         provider=None,
         hardware=profile.id,
@@ -256,6 +270,7 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
         devices=deployment.count,
         price_known=has_price(deployment, scenario.hardware.ownership),
         mmlu=model.score("mmlu"),
+        instruction_tuned=model.instruction_tuned,
     )
 
 
@@ -271,12 +286,11 @@ def _not_fitting(
     deployment = make_deployment(model, profile, QUANT_PREFERENCE[-1], scenario.hardware.count, catalog)
     context = workload.effective_context_tokens
     ownership = scenario.hardware.ownership
-    replica_cost = 0.0
-    if has_price(deployment, ownership):
-        replica_cost = replica_monthly_cost(deployment, scenario.assumptions, ownership).total_usd
+    priced = ownership if has_price(deployment, ownership) else "energy_only"
+    replica_cost = replica_monthly_cost(deployment, scenario.assumptions, priced).total_usd
     return Option(
         kind=size_class_of(model.params_b),
-        deployment=deployment_kind(profile, ownership),
+        deployment=deployment_kind(profile, scenario),
         model=model.id,
         provider=None,
         hardware=profile.id,

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 QUALITY_RANK = {"basic": 0, "standard": 1, "frontier": 2}
 QUALITIES = ("basic", "standard", "frontier")
 SMALL_SIDES = 2
-LARGE_SIDES = 3
-"""Hybrid pairings tried: the cheapest small and large sides that pass the hard rules."""
+LARGE_SIDES = 2
+"""Hybrid pairings tried: the best small sides, and the best large sides on an API and on own hardware each."""
 VOLUME_GRID = np.logspace(0, 8, 33)
 """Requests/day probed for verdict flips (1 to 100M, four points a decade), refined by bisection."""
 SHOWN_PER_KIND = 3
@@ -178,8 +178,9 @@ class WorkloadRecommendation:
 
     @property
     def monthly_cost_usd(self) -> float:
-        top = self.pick or (self.options[0] if self.options else None)
-        return top.cost if top and math.isfinite(top.cost) else 0.0
+        """The pick's expected monthly cost; 0 when no option meets every constraint (nothing to run)."""
+        pick = self.pick
+        return pick.cost if pick and math.isfinite(pick.cost) else 0.0
 
     def shown_options(self, all_options: bool = False) -> list[RankedOption]:
         """The options worth reading: a few viable ones per kind and the best excluded ones, in rank order."""
@@ -297,6 +298,7 @@ class _Engine:
         self.hard = rules.by_kind("hard")
         self.soft = rules.by_kind("soft")
         self.covered = frozenset(rules.well_covered_languages.codes)
+        self.providers = frozenset(note.provider for note in catalog.api_notes)
 
     # ----------------------------------------------------------------------------------------- building blocks
     def singles(self, scenario: Scenario, workload: Workload) -> list[Option]:
@@ -337,6 +339,7 @@ class _Engine:
             "constraints": SimpleNamespace(
                 privacy=scenario.constraints.privacy,
                 allowed_providers=list(scenario.constraints.allowed_providers),
+                unknown_providers=[p for p in scenario.constraints.allowed_providers if p not in self.providers],
                 deployment=scenario.constraints.deployment,
             ),
             "hardware": SimpleNamespace(
@@ -346,6 +349,8 @@ class _Engine:
                 count=hardware.count,
                 ownership=hardware.ownership,
                 memory_gb=profile.memory_gb if profile else None,
+                priced=profile is None
+                or (profile.purchase_usd if hardware.ownership == "owned" else profile.cloud_usd_per_hour) is not None,
             ),
         }
 
@@ -409,24 +414,31 @@ class _Engine:
         benchmark = routing_benchmark(routing.benchmark)
         assumptions = self.scenario.assumptions
         need = QUALITY_RANK[workload.quality]
+
+        def cost_at(option: Option, share_of_volume: float) -> float:
+            return option.monthly_usd(volume * share_of_volume, workload, assumptions)["expected"]
+
+        def small_key(o: Option) -> tuple[Any, ...]:
+            broken = set(excluded[id(o)])
+            # Best: passes every hard rule; next: fails only the quality bar (the router keeps easy requests).
+            return (len(broken - {"below_quality_bar"}), bool(broken), round(cost_at(o, share), 2), *_quality_key(o))
+
         # The small side answers only what the router keeps, so it may be one tier below the bar.
         small_pool = [
             o for o in singles if o.kind == "slm" and o.is_self_hosted and o.fits and o.capability_rank >= need - 1
         ]
-        passing = [o for o in small_pool if not set(excluded[id(o)]) - {"below_quality_bar"}]
-        small_pool = passing or small_pool
+        smalls = sorted(small_pool, key=small_key)[:SMALL_SIDES]
+        # Large sides: the cheapest API model and the cheapest on own hardware, so that both kinds of pairing
+        # compete (they score differently under deployment rules).
         large_pool = [o for o in singles if o.kind == "llm" and o.fits]
-        passing = [o for o in large_pool if not excluded[id(o)]]
-        large_pool = passing or sorted(large_pool, key=lambda o: (len(excluded[id(o)]), o.label))[:LARGE_SIDES]
 
-        def cheapest(pool: list[Option], share_of_volume: float, n: int) -> list[Option]:
-            return sorted(
-                pool,
-                key=lambda o: (o.monthly_usd(volume * share_of_volume, workload, assumptions)["expected"], o.label),
-            )[:n]
+        def large_key(o: Option) -> tuple[Any, ...]:
+            return (len(excluded[id(o)]), round(cost_at(o, 1 - share), 2), *_quality_key(o))
 
-        smalls = cheapest(small_pool, share, SMALL_SIDES)
-        larges = cheapest(large_pool, 1 - share, LARGE_SIDES)
+        larges = []
+        for on_api in (True, False):
+            side = [o for o in large_pool if (o.provider is not None) == on_api]
+            larges += sorted(side, key=large_key)[:LARGE_SIDES]
         quality = quality_range(benchmark, share)
         other = "cascade" if routing.pattern == "router" else "router"
         hybrids = []
@@ -625,12 +637,16 @@ class _Engine:
         return [c for c in changes if c.pick != (pick.option.label if pick else None)]
 
 
+def _quality_key(o: Option) -> tuple[Any, ...]:
+    """Between options of equal points and cost: higher tier, chat-tuned, higher MMLU, then the label."""
+    return (-o.capability_rank, not o.instruction_tuned, -(o.mmlu or 0.0), o.label)
+
+
 def _rank_key(ranked: RankedOption) -> tuple[Any, ...]:
-    o = ranked.option
-    quality = (-o.capability_rank, -(o.mmlu or 0.0))
+    cost = round(ranked.cost, 2)
     if ranked.viable:
-        return (0, 0, -ranked.score, round(ranked.cost, 2), *quality, o.label)
-    return (1, len(ranked.excluded_by), -ranked.score, round(ranked.cost, 2), *quality, o.label)
+        return (0, 0, -ranked.score, cost, *_quality_key(ranked.option))
+    return (1, len(ranked.excluded_by), -ranked.score, cost, *_quality_key(ranked.option))
 
 
 def _first_crossing(own_cheaper: Any, low: float = 1.0, high: float = 1e9) -> float | None:

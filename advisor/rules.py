@@ -50,8 +50,8 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "task": frozenset({"id", "name", "capability", "capability_rank", "nature"}),
-    "constraints": frozenset({"privacy", "allowed_providers", "deployment"}),
-    "hardware": frozenset({"profile", "name", "kind", "count", "ownership", "memory_gb"}),
+    "constraints": frozenset({"privacy", "allowed_providers", "unknown_providers", "deployment"}),
+    "hardware": frozenset({"profile", "name", "kind", "count", "ownership", "memory_gb", "priced"}),
     "cost": frozenset(
         {
             "slm",
