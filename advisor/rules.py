@@ -89,7 +89,14 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
 """The names a condition or text may use, and their fields. `option` exists for hard rules only."""
 
 SOFT_ROOTS = frozenset(CONTEXT_FIELDS) - {"option"}
-FUNCTIONS: dict[str, Any] = {"len": len, "min": min, "max": max, "abs": abs, "round": round}
+FUNCTIONS: dict[str, Any] = {
+    "len": len,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "round": round,
+    "finite": math.isfinite,  # finite(cost.llm): some large-model option survived the hard rules
+}
 _ALLOWED_NODES = (
     ast.Expression,
     ast.BoolOp,
