@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from advisor.catalog import Catalog
+    from advisor.catalog_schema import HardwareProfile
     from advisor.prices import ApiPriceTable, PriceVariant
     from advisor.scenario import Assumptions, Scenario, Workload
 
@@ -88,8 +89,13 @@ class ReplicaCost:
 
 def replica_monthly_cost(deployment: Deployment, assumptions: Assumptions, ownership: Ownership) -> ReplicaCost:
     """One replica's monthly cost; raises PriceError when the profile has no price for that ownership."""
-    profile = deployment.hardware
-    devices = deployment.count
+    return devices_monthly_cost(deployment.hardware, deployment.count, assumptions, ownership)
+
+
+def devices_monthly_cost(
+    profile: HardwareProfile, devices: int, assumptions: Assumptions, ownership: Ownership
+) -> ReplicaCost:
+    """What keeping `devices` of a hardware profile up costs a month, whatever model runs on them."""
     hours = assumptions.hours_per_day * assumptions.days_per_month
     if ownership == "energy_only":
         return ReplicaCost(0.0, profile.power_w * devices / 1000 * hours * assumptions.electricity_usd_per_kwh)

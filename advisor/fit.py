@@ -335,42 +335,45 @@ def capacity(
     tokens_in = np.asarray(input_tokens, dtype=float)
     tokens_out = np.asarray(output_tokens, dtype=float)
     context = np.asarray(context_tokens, dtype=float)
+    shape = np.broadcast_shapes(tokens_in.shape, tokens_out.shape, context.shape)
+    # Every batch size at once, on a leading axis: one numpy expression instead of a loop (the engine calls this
+    # for every model x hardware profile x speed band).
+    batches = np.asarray(BATCH_CANDIDATES, dtype=float).reshape((-1,) + (1,) * len(shape))
+    full = (len(BATCH_CANDIDATES), *shape)
     kv_position = np.minimum(tokens_in + tokens_out / 2, context)
     prefill = deployment.prefill_s(tokens_in, band)
     measured = deployment.measured
-    best_rps = np.zeros(np.broadcast_shapes(tokens_in.shape, tokens_out.shape, context.shape))
-    best_batch = np.zeros_like(best_rps)
-    best_first = np.full_like(best_rps, np.inf)
-    best_total = np.full_like(best_rps, np.inf)
-    best_tps = np.zeros_like(best_rps)
-    for batch in BATCH_CANDIDATES:
-        memory_ok = deployment.memory_gb(context, batch, "expected") * GB <= deployment.usable_memory_bytes
-        step = deployment.decode_step_s(kv_position, batch, band)
-        if batch == 1 and "tokens_per_s" in measured:
-            step = np.full_like(np.asarray(step, dtype=float), 1.0 / measured["tokens_per_s"])
-        first_s = prefill + (step if batch > 1 else 0.0)
-        if "first_token_ms" in measured and batch == 1:
-            first_s = np.full_like(np.asarray(first_s, dtype=float), measured["first_token_ms"] / 1000)
-        total_s = first_s + tokens_out * step + (batch - 1) * prefill
-        ok = memory_ok
-        if first_token_target_ms is not None:
-            ok = ok & (first_s * 1000 <= first_token_target_ms)
-        if total_target_ms is not None:
-            ok = ok & (total_s * 1000 <= total_target_ms)
-        rps = batch / (batch * prefill + tokens_out * step)
-        better = ok & (rps > best_rps)
-        best_rps = np.where(better, rps, best_rps)
-        best_batch = np.where(better, batch, best_batch)
-        best_first = np.where(better, first_s * 1000, best_first)
-        best_total = np.where(better, total_s * 1000, best_total)
-        best_tps = np.where(better, 1.0 / step, best_tps)
-    meets = best_batch > 0
+    memory_ok = np.broadcast_to(
+        deployment.memory_gb(context, batches, "expected") * GB <= deployment.usable_memory_bytes, full
+    )
+    step = np.array(np.broadcast_to(deployment.decode_step_s(kv_position, batches, band), full))
+    if "tokens_per_s" in measured:
+        step[0] = 1.0 / measured["tokens_per_s"]
+    first_s = np.array(np.broadcast_to(prefill + np.where(batches > 1, step, 0.0), full))
+    if "first_token_ms" in measured:
+        first_s[0] = measured["first_token_ms"] / 1000
+    total_s = first_s + tokens_out * step + (batches - 1) * prefill
+    ok = memory_ok
+    if first_token_target_ms is not None:
+        ok = ok & (first_s * 1000 <= first_token_target_ms)
+    if total_target_ms is not None:
+        ok = ok & (total_s * 1000 <= total_target_ms)
+    rps = np.broadcast_to(batches / (batches * prefill + tokens_out * step), full)
+    # The batch with the most requests/s within the targets; on a tie the smaller batch (argmax takes the first).
+    chosen = np.argmax(np.where(ok, rps, 0.0), axis=0)[None]
+
+    def pick(values: Any) -> Any:
+        return np.take_along_axis(np.broadcast_to(values, full), chosen, axis=0)[0]
+
+    meets = pick(ok) & (pick(rps) > 0)
     # Where nothing meets the targets, report the single-stream figures so the reader sees by how much.
     step_one = deployment.decode_step_s(kv_position, 1, band)
     first_one = prefill * 1000
-    best_first = np.where(meets, best_first, first_one)
-    best_total = np.where(meets, best_total, first_one + tokens_out * step_one * 1000)
-    best_tps = np.where(meets, best_tps, 1.0 / step_one)
+    best_rps = np.where(meets, pick(rps), 0.0)
+    best_batch = np.where(meets, pick(batches), 0.0)
+    best_first = np.where(meets, pick(first_s) * 1000, first_one)
+    best_total = np.where(meets, pick(total_s) * 1000, first_one + tokens_out * step_one * 1000)
+    best_tps = np.where(meets, 1.0 / pick(step), 1.0 / step_one)
     return Capacity(best_batch, best_rps, best_first, best_total, best_tps, meets)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from advisor.cost import (
     CAPABILITY_RANK,
     SelfHostedCost,
+    devices_monthly_cost,
     has_price,
     preferred_self_hosted,
     replica_monthly_cost,
@@ -202,29 +203,37 @@ def api_options(workload: Workload, catalog: Catalog, variant: str = "standard")
     return options
 
 
-def self_hosted_options(scenario: Scenario, workload: Workload, catalog: Catalog) -> list[Option]:
+def self_hosted_options(
+    scenario: Scenario, workload: Workload, catalog: Catalog, keep_hardware: dict[str, str] | None = None
+) -> list[Option]:
     """Each open-weight model at its best quantisation on the scenario's hardware (or the cheapest priced profile
-    it fits when the scenario names none); a model that fits nowhere is kept, marked `fits=False`."""
+    it fits when the scenario names none); a model that fits nowhere is kept, marked `fits=False`.
+
+    `keep_hardware` (model id -> hardware id) pins each model to a profile chosen before, for what-if runs."""
     ownership = scenario.hardware.ownership
     count = scenario.hardware.count
+    floor: dict[str, float] = {}  # one replica's monthly cost per profile, when the advisor picks
     if scenario.hardware.profile:
         profiles = [catalog.hardware_profile(scenario.hardware.profile)]
     else:
-        profiles = sorted(
-            (
-                h
-                for h in catalog.hardware.values()
-                if (h.purchase_usd if ownership == "owned" else h.cloud_usd_per_hour)
-            ),
-            key=lambda h: h.id,
-        )
+        # Cheapest first, so the search can stop once no dearer profile could beat the best found.
+        priced = [
+            h for h in catalog.hardware.values() if (h.purchase_usd if ownership == "owned" else h.cloud_usd_per_hour)
+        ]
+        floor = {h.id: devices_monthly_cost(h, count, scenario.assumptions, ownership).total_usd for h in priced}
+        profiles = sorted(priced, key=lambda h: (floor[h.id], h.id))
     if not profiles:
         raise AdvisorError(f"hardware.ownership: no hardware profile has a price for {ownership!r}")
     context = workload.effective_context_tokens
     options = []
     for model in catalog.models.values():
         best: SelfHostedCost | None = None
-        for profile in profiles:
+        pinned = keep_hardware.get(model.id) if keep_hardware else None
+        for profile in [catalog.hardware[pinned]] if pinned in catalog.hardware else profiles:
+            # A bill is at least one replica plus ops: a profile whose one replica costs more cannot win.
+            bound = floor.get(profile.id, -math.inf) + scenario.assumptions.ops_usd_per_month
+            if best is not None and best.meets_latency and best.monthly_usd["expected"] <= bound:
+                break
             deployment = best_quant(model, profile, context, 1, count, catalog)
             if deployment is None or (len(profiles) > 1 and not has_price(deployment, ownership)):
                 continue

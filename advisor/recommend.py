@@ -301,8 +301,11 @@ class _Engine:
         self.providers = frozenset(note.provider for note in catalog.api_notes)
 
     # ----------------------------------------------------------------------------------------- building blocks
-    def singles(self, scenario: Scenario, workload: Workload) -> list[Option]:
-        return api_options(workload, self.catalog) + self_hosted_options(scenario, workload, self.catalog)
+    def singles(
+        self, scenario: Scenario, workload: Workload, keep_hardware: dict[str, str] | None = None
+    ) -> list[Option]:
+        own = self_hosted_options(scenario, workload, self.catalog, keep_hardware)
+        return api_options(workload, self.catalog) + own
 
     def context(self, scenario: Scenario, workload: Workload) -> dict[str, Any]:
         task = self.catalog.task(workload.task)
@@ -571,7 +574,9 @@ class _Engine:
         scenario = self.scenario.model_copy(
             update={"workloads": [tighter if w.name == workload.name else w for w in self.scenario.workloads]}
         )
-        singles = self.singles(scenario, tighter)
+        # Each model stays on the hardware chosen for it: the question is what a tighter target does to the pick.
+        keep = {o.model: o.hardware for o in (r.option for r in result.options) if o.is_self_hosted and o.hardware}
+        singles = self.singles(scenario, tighter, keep)
         context = self.context(scenario, tighter)
         after = self.decide(scenario, tighter, singles, context, self.exclusions(singles, context))
         return [
