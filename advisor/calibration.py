@@ -5,6 +5,7 @@ Stored as JSON under the advisor's data directory ($ADVISOR_HOME, default ~/.cac
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -13,7 +14,14 @@ from advisor.errors import AdvisorError
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("ADVISOR_HOME") or Path.home() / ".cache" / "rightsize")
+    home = os.environ.get("ADVISOR_HOME")
+    return Path(home) if home else _default_dir()
+
+
+@functools.cache
+def _default_dir() -> Path:
+    # Path.home() looks the user up each time; estimates call this for every model x hardware pair.
+    return Path.home() / ".cache" / "rightsize"
 
 
 def _store_path() -> Path:

@@ -151,6 +151,27 @@ class SelfHostedCost:
         return bool(self.capacity.meets_latency)
 
 
+def expected_self_hosted_usd(
+    deployment: Deployment, workload: Workload, assumptions: Assumptions, ownership: Ownership
+) -> tuple[bool, float]:
+    """(meets the latency targets, expected monthly USD): the expected band of self_hosted_cost alone, a third of
+    its work, for comparing hardware profiles before costing the winner in full."""
+    cap = capacity(
+        deployment,
+        workload.input_tokens,
+        workload.output_tokens,
+        workload.effective_context_tokens,
+        workload.latency_p95_first_token_ms,
+        workload.latency_p95_total_ms,
+    )
+    meets = bool(cap.meets_latency)
+    rps = float(cap.requests_per_s) if meets else _unconstrained_rps(deployment, workload, "expected")
+    replicas = float(replicas_needed(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps))
+    return meets, replicas * replica_monthly_cost(
+        deployment, assumptions, ownership
+    ).total_usd + assumptions.ops_usd_per_month
+
+
 def self_hosted_cost(
     deployment: Deployment, workload: Workload, assumptions: Assumptions, ownership: Ownership
 ) -> SelfHostedCost:

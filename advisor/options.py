@@ -14,10 +14,11 @@ import numpy as np
 
 from advisor.cost import (
     CAPABILITY_RANK,
+    Ownership,
     SelfHostedCost,
     devices_monthly_cost,
+    expected_self_hosted_usd,
     has_price,
-    preferred_self_hosted,
     replica_monthly_cost,
     self_hosted_cost,
     size_class_of,
@@ -28,6 +29,7 @@ from advisor.fit import BAND_NAMES, GB, QUANT_PREFERENCE, best_quant, make_deplo
 if TYPE_CHECKING:
     from advisor.catalog import Catalog
     from advisor.catalog_schema import HardwareProfile, OpenWeightModel
+    from advisor.fit import Deployment
     from advisor.rules import DeploymentKind, Kind
     from advisor.scenario import Assumptions, Scenario, Workload
 
@@ -217,37 +219,42 @@ def self_hosted_options(
         profiles = [catalog.hardware_profile(scenario.hardware.profile)]
     else:
         # Cheapest first, so the search can stop once no dearer profile could beat the best found.
-        priced = [
+        for_sale = [
             h for h in catalog.hardware.values() if (h.purchase_usd if ownership == "owned" else h.cloud_usd_per_hour)
         ]
-        floor = {h.id: devices_monthly_cost(h, count, scenario.assumptions, ownership).total_usd for h in priced}
-        profiles = sorted(priced, key=lambda h: (floor[h.id], h.id))
+        floor = {h.id: devices_monthly_cost(h, count, scenario.assumptions, ownership).total_usd for h in for_sale}
+        profiles = sorted(for_sale, key=lambda h: (floor[h.id], h.id))
     if not profiles:
         raise AdvisorError(f"hardware.ownership: no hardware profile has a price for {ownership!r}")
     context = workload.effective_context_tokens
     options = []
+    assumptions = scenario.assumptions
     for model in catalog.models.values():
-        best: SelfHostedCost | None = None
+        best: tuple[bool, float, Deployment, Ownership] | None = None
         pinned = keep_hardware.get(model.id) if keep_hardware else None
         for profile in [catalog.hardware[pinned]] if pinned in catalog.hardware else profiles:
             # A bill is at least one replica plus ops: a profile whose one replica costs more cannot win.
-            bound = floor.get(profile.id, -math.inf) + scenario.assumptions.ops_usd_per_month
-            if best is not None and best.meets_latency and best.monthly_usd["expected"] <= bound:
+            if (
+                best is not None
+                and best[0]
+                and best[1] <= floor.get(profile.id, -math.inf) + assumptions.ops_usd_per_month
+            ):
                 break
             deployment = best_quant(model, profile, context, 1, count, catalog)
             if deployment is None or (len(profiles) > 1 and not has_price(deployment, ownership)):
                 continue
-            price_known = has_price(deployment, ownership)
             # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
-            candidate = self_hosted_cost(
-                deployment, workload, scenario.assumptions, ownership if price_known else "energy_only"
-            )
-            if best is None or preferred_self_hosted(candidate, best):
-                best = candidate
+            priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+            meets, monthly = expected_self_hosted_usd(deployment, workload, assumptions, priced)
+            # Latency-meeting profiles first, then the cheaper one.
+            if best is None or (meets, -monthly) > (best[0], -best[1]):
+                best = (meets, monthly, deployment, priced)
         if best is None:
             options.append(_not_fitting(model, profiles, scenario, workload, catalog))
         else:
-            options.append(_costed(best, scenario, workload))
+            _, _, chosen, chosen_ownership = best
+            full = self_hosted_cost(chosen, workload, assumptions, chosen_ownership)
+            options.append(_costed(full, scenario, workload))
     return options
 
 

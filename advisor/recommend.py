@@ -34,8 +34,8 @@ QUALITIES = ("basic", "standard", "frontier")
 SMALL_SIDES = 2
 LARGE_SIDES = 2
 """Hybrid pairings tried: the best small sides, and the best large sides on an API and on own hardware each."""
-VOLUME_GRID = np.logspace(0, 8, 33)
-"""Requests/day probed for verdict flips (1 to 100M, four points a decade), refined by bisection."""
+VOLUME_GRID = np.logspace(0, 8, 17)
+"""Requests/day probed for verdict flips (1 to 100M, two points a decade), refined by bisection to 1%."""
 SHOWN_PER_KIND = 3
 SHOWN_EXCLUDED_PER_KIND = 2
 
@@ -668,9 +668,9 @@ def _first_crossing(own_cheaper: Any, low: float = 1.0, high: float = 1e9) -> fl
 
 
 def _bisect(changed: Any, inside: float, outside: float, steps: int = 40) -> float:
-    """The boundary between `inside` (changed false) and `outside` (changed true), to a request a day."""
+    """The boundary between `inside` (changed false) and `outside` (changed true), to 1% or a request a day."""
     for _ in range(steps):
-        if abs(outside - inside) <= max(1.0, 1e-4 * min(inside, outside)):
+        if abs(outside - inside) <= max(1.0, 0.01 * min(inside, outside)):
             break
         middle = math.sqrt(inside * outside) if inside > 0 and outside > 0 else (inside + outside) / 2
         if changed(middle):
