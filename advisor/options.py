@@ -92,24 +92,25 @@ class Option:
 
     def monthly_usd(self, requests_per_day: float, workload: Workload, assumptions: Assumptions) -> dict[str, float]:
         """Monthly cost band at `requests_per_day` (same token shape); low is the cheap end."""
+        # The fast speed band needs the fewest replicas: low cost = high speed.
+        return {
+            cost: self.usd_at(requests_per_day, workload, assumptions, speed)
+            for cost, speed in (("low", "high"), ("expected", "expected"), ("high", "low"))
+        }
+
+    def usd_at(self, requests_per_day: float, workload: Workload, assumptions: Assumptions, speed: str) -> float:
+        """Monthly cost at `requests_per_day` for one speed band of the fit estimate."""
         if self.small is not None and self.large is not None and self.small_share is not None:
             small_volume = requests_per_day if self.pattern == "cascade" else requests_per_day * self.small_share
-            small = self.small.monthly_usd(small_volume, workload, assumptions)
-            large = self.large.monthly_usd(requests_per_day * (1 - self.small_share), workload, assumptions)
-            shared_ops = self.shared_ops_usd(assumptions)
-            return {band: small[band] + large[band] - shared_ops for band in BAND_NAMES}
+            small = self.small.usd_at(small_volume, workload, assumptions, speed)
+            large = self.large.usd_at(requests_per_day * (1 - self.small_share), workload, assumptions, speed)
+            return small + large - self.shared_ops_usd(assumptions)
         if self.provider is not None:
-            api = self.per_request_usd * requests_per_day * assumptions.days_per_month
-            return dict.fromkeys(BAND_NAMES, api)
+            return self.per_request_usd * requests_per_day * assumptions.days_per_month
         if requests_per_day <= 0:
-            return dict.fromkeys(BAND_NAMES, 0.0)
+            return 0.0
         peak_rps = requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600)
-        by_speed = {
-            band: _replicas(peak_rps, rps) * self.replica_cost_usd + assumptions.ops_usd_per_month
-            for band, rps in self.replica_rps.items()
-        }
-        # The fast band needs the fewest replicas: low cost = high speed.
-        return {"low": by_speed["high"], "expected": by_speed["expected"], "high": by_speed["low"]}
+        return _replicas(peak_rps, self.replica_rps[speed]) * self.replica_cost_usd + assumptions.ops_usd_per_month
 
     def shared_ops_usd(self, assumptions: Assumptions) -> float:
         """Ops counted twice when both sides of a hybrid run on own hardware (the team runs one platform)."""
@@ -245,6 +246,9 @@ def self_hosted_options(
                 continue
             # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
             priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+            if len(profiles) == 1 or pinned:
+                best = (True, 0.0, deployment, priced)  # nothing to compare: cost it in full once, below
+                break
             meets, monthly = expected_self_hosted_usd(deployment, workload, assumptions, priced)
             # Latency-meeting profiles first, then the cheaper one.
             if best is None or (meets, -monthly) > (best[0], -best[1]):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from advisor.fit import BAND_NAMES
 from advisor.options import Option, api_options, hybrid_option, self_hosted_options
 from advisor.rules import RulesFile, load_rules
 
@@ -384,13 +385,23 @@ class _Engine:
         hybrid_excluded = self.exclusions(hybrids, context)
         excluded = {**excluded, **hybrid_excluded}
         options = singles + hybrids
-        costs = {id(o): o.monthly_usd(volume, workload, assumptions) for o in options}
+        if explain:
+            costs = {id(o): o.monthly_usd(volume, workload, assumptions) for o in options}
+        else:  # a probe only ranks: the expected band is enough
+            costs = {
+                id(o): dict.fromkeys(BAND_NAMES, o.usd_at(volume, workload, assumptions, "expected")) for o in options
+            }
         viable = [o for o in options if not excluded[id(o)]]
         context["cost"] = self.cost_facts(viable, costs)
         fired = [rule for rule in self.soft if rule.holds(context)]
 
+        favour: dict[str, float] = {}
+        for rule in fired:
+            for target, weight in rule.favours.items():
+                favour[target] = favour.get(target, 0.0) + weight
+
         def points(option: Option) -> float:
-            return float(sum(r.favours.get(option.kind, 0) + r.favours.get(option.deployment, 0) for r in fired))
+            return favour.get(option.kind, 0.0) + favour.get(option.deployment, 0.0)
 
         ranked = []
         for option in options:
@@ -419,7 +430,7 @@ class _Engine:
         need = QUALITY_RANK[workload.quality]
 
         def cost_at(option: Option, share_of_volume: float) -> float:
-            return option.monthly_usd(volume * share_of_volume, workload, assumptions)["expected"]
+            return option.usd_at(volume * share_of_volume, workload, assumptions, "expected")
 
         def small_key(o: Option) -> tuple[Any, ...]:
             broken = set(excluded[id(o)])
@@ -523,8 +534,8 @@ class _Engine:
         assumptions = self.scenario.assumptions
 
         def own_cheaper(volume: float) -> bool:
-            own_cost = own.monthly_usd(volume, workload, assumptions)["expected"]
-            return own_cost < api.monthly_usd(volume, workload, assumptions)["expected"]
+            own_cost = own.usd_at(volume, workload, assumptions, "expected")
+            return own_cost < api.usd_at(volume, workload, assumptions, "expected")
 
         crossing = _first_crossing(own_cheaper)
         result.break_even_against = other.option.label

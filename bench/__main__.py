@@ -6,14 +6,14 @@ import re
 import sys
 from pathlib import Path
 
-from . import bench_prices, bench_sensitivity, bench_startup, bench_this_machine
+from . import bench_prices, bench_recommend, bench_sensitivity, bench_startup, bench_this_machine
 from .common import RESULTS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def _table(prices: dict, grid: dict, startup: dict, machine: dict) -> str:
+def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict) -> str:
     rows = [
         (
             "One workload x every API model",
@@ -43,6 +43,17 @@ def _table(prices: dict, grid: dict, startup: dict, machine: dict) -> str:
         ),
         ("`advisor --help`", "", f"{startup['advisor_help_s']:.3f} s", "", "", "< 1 s"),
         (
+            "`recommend()`, one workload",
+            f"{rec['options_per_workload']} options ({rec['open_weight_models']} open + {rec['api_models']} API "
+            "models, hybrids)",
+            f"{rec['one_workload_named_hardware_s'] * 1e3:.0f} ms on named hardware, "
+            f"{rec['one_workload_advisor_picks_hardware_s'] * 1e3:.0f} ms when the advisor picks it",
+            "",
+            "",
+            "median < 100 ms",
+        ),
+        ("`recommend()`, 20 workloads", "", f"{rec['twenty_workloads_s']:.2f} s", "", "", "< 1 s"),
+        (
             "Default model decode (this machine)",
             "Gemma 3 270M Q4_K_M",
             f"estimate {machine['estimated_decode_tokens_per_s']['expected']:.1f} tok/s",
@@ -70,7 +81,8 @@ def main() -> int:
     grid = bench_sensitivity.run()
     startup = bench_startup.run()
     machine = bench_this_machine.run()
-    table = _table(prices, grid, startup, machine)
+    rec = bench_recommend.run()
+    table = _table(prices, grid, startup, machine, rec)
     (RESULTS / "README.md").write_text("# Benchmark results\n\n" + table + "\n")
     print(table)
     if README.exists():
