@@ -43,7 +43,8 @@ def headline(w: WorkloadRecommendation) -> str:
 
 def option_line(ranked: RankedOption) -> str:
     o = ranked.option
-    status = "excluded by " + ", ".join(ranked.excluded_by) if ranked.excluded_by else f"{ranked.score:g} points"
+    plural = "" if ranked.score == 1 else "s"
+    status = "excluded by " + ", ".join(ranked.excluded_by) if ranked.excluded_by else f"{ranked.score:g} point{plural}"
     return (
         f"{o.kind.upper():6} {o.deployment:11} {o.label} | {_usd(ranked.monthly_usd['expected'])}/month "
         f"| first token {_ms(o.est_first_token_ms)} | {status}"

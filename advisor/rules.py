@@ -68,6 +68,7 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
         {
             "kind",
             "deployment",
+            "label",
             "model",
             "provider",
             "hardware",
