@@ -77,6 +77,7 @@ class Option:
     routing_source: str | None = None
     mmlu: float | None = None  # published MMLU score: breaks ties between options of one tier and cost
     instruction_tuned: bool = True  # a base model needs tuning before it answers requests: ranks after chat models
+    min_first_token_ms: float | None = None  # one request alone (batch 1): the fastest first token it can give
 
     @property
     def capability_rank(self) -> int:
@@ -200,6 +201,7 @@ def api_options(workload: Workload, catalog: Catalog, variant: str = "standard")
                 est_tokens_per_s=latency.tokens_per_s["expected"],
                 basis="published",
                 per_request_usd=float(cost),
+                min_first_token_ms=latency.first_token_ms["expected"],
                 mmlu=_mmlu(note.benchmarks) if weights is None else weights.score("mmlu"),
             )
         )
@@ -291,6 +293,9 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
         price_known=has_price(deployment, scenario.hardware.ownership),
         mmlu=model.score("mmlu"),
         instruction_tuned=model.instruction_tuned,
+        min_first_token_ms=deployment.measured.get(
+            "first_token_ms", float(deployment.prefill_s(workload.input_tokens)) * 1000
+        ),
     )
 
 
@@ -362,6 +367,9 @@ def hybrid_option(small: Option, large: Option, small_share: float, pattern: str
         available_gb=small.available_gb,
         est_first_token_ms=first,
         est_total_ms=total,
+        min_first_token_ms=_hybrid_latency(small.min_first_token_ms, large.min_first_token_ms, small_share)
+        if pattern == "router"
+        else first,
         est_tokens_per_s=_min_or_none(small.est_tokens_per_s, large.est_tokens_per_s),
         basis="measured" if "measured" in (small.basis, large.basis) else "estimated",
         devices=small.devices,

@@ -578,9 +578,10 @@ class _Engine:
     def latency_change(self, workload: Workload, result: WorkloadRecommendation) -> list[Change]:
         """The first-token target under which the pick no longer qualifies, and what would be picked then."""
         pick = result.pick
-        if pick is None or pick.option.est_first_token_ms is None:
+        if pick is None or pick.option.min_first_token_ms is None:
             return []
-        threshold = pick.option.est_first_token_ms
+        # Below the pick's single-request first token no batch size or replica count can meet the target.
+        threshold = pick.option.min_first_token_ms
         tighter = workload.model_copy(update={"latency_p95_first_token_ms": max(threshold * 0.99, 1.0)})
         scenario = self.scenario.model_copy(
             update={"workloads": [tighter if w.name == workload.name else w for w in self.scenario.workloads]}

@@ -206,7 +206,8 @@ def test_latency_threshold_rules_the_pick_out() -> None:
     result = decide()
     change = next(c for c in result.changes if c.factor == "first_token_target")
     assert result.pick is not None and isinstance(change.threshold, float)
-    assert change.threshold == pytest.approx(result.pick.option.est_first_token_ms, abs=0.1)
+    assert change.threshold == pytest.approx(result.pick.option.min_first_token_ms, abs=0.1)
+    assert change.threshold <= result.pick.option.est_first_token_ms
     tighter = decide({"latency_p95_first_token_ms": change.threshold - 1})
     assert tighter.pick is not None and tighter.pick.option.label != result.pick.option.label
     assert (
