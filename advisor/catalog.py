@@ -45,9 +45,12 @@ def catalog_dir() -> Path:
     raise CatalogError(f"catalog data not found in {packaged} or {checkout}; reinstall the package")
 
 
-def _read(path: Path, schema: type[FileModel]) -> FileModel:
+def read_catalog_file(path: Path, schema: type[FileModel]) -> FileModel:
+    """One catalog YAML file validated against its schema; CatalogError names the file and the field."""
     import yaml
 
+    if not path.is_file():
+        raise CatalogError(f"{path.name}: not found in {path.parent}; reinstall the package or restore the file")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
@@ -57,7 +60,8 @@ def _read(path: Path, schema: type[FileModel]) -> FileModel:
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise CatalogError(f"{path.name}: {where}: {first['msg']} (fix the file and reload)") from None
+        prefix = f"{where}: " if where else ""
+        raise CatalogError(f"{path.name}: {prefix}{first['msg']} (fix the file and reload)") from None
 
 
 @dataclass(frozen=True)
@@ -150,15 +154,15 @@ def load_catalog(root: Path | None = None) -> Catalog:
     base = root or catalog_dir()
     models: list[OpenWeightModel] = []
     for path in sorted((base / "models").glob("*.yaml")):
-        family_file = _read(path, ModelFamilyFile)
+        family_file = read_catalog_file(path, ModelFamilyFile)
         models.extend(m.model_copy(update={"family": family_file.family}) for m in family_file.models)
     hardware: list[HardwareProfile] = []
     for path in sorted((base / "hardware").glob("*.yaml")):
-        hardware.extend(_read(path, HardwareFile).hardware)
-    quants = _read(base / "quantizations.yaml", QuantFile).quantizations
-    tasks = _read(base / "tasks.yaml", TaskFile).tasks
-    notes = _read(base / "api_models.yaml", ApiModelFile).api_models
-    efficiency = _read(base / "efficiency.yaml", EfficiencyFile)
+        hardware.extend(read_catalog_file(path, HardwareFile).hardware)
+    quants = read_catalog_file(base / "quantizations.yaml", QuantFile).quantizations
+    tasks = read_catalog_file(base / "tasks.yaml", TaskFile).tasks
+    notes = read_catalog_file(base / "api_models.yaml", ApiModelFile).api_models
+    efficiency = read_catalog_file(base / "efficiency.yaml", EfficiencyFile)
     _unique("model", [m.id for m in models])
     _unique("hardware", [h.id for h in hardware])
     _unique("task", [t.id for t in tasks])

@@ -264,8 +264,8 @@ def self_hosted_options(
     return options
 
 
-def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Option:
-    deployment = cost.deployment
+def _own_option(deployment: Deployment, scenario: Scenario, workload: Workload, fits: bool, **figures: Any) -> Option:
+    """An option on the team's own or rented hardware: the facts every such option shares, plus `figures`."""
     model = deployment.model
     profile = deployment.hardware
     return Option(
@@ -278,9 +278,24 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
         label=f"{model.id} {deployment.quant} on {deployment.count}x {profile.id}",
         capability=model.capability_hint,
         context_tokens=model.context_tokens,
-        fits=True,
+        fits=fits,
         memory_gb=float(deployment.memory_gb(workload.effective_context_tokens, 1)),
         available_gb=deployment.usable_memory_bytes / GB,
+        devices=deployment.count,
+        price_known=has_price(deployment, scenario.hardware.ownership),
+        mmlu=model.score("mmlu"),
+        instruction_tuned=model.instruction_tuned,
+        **figures,
+    )
+
+
+def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Option:
+    deployment = cost.deployment
+    return _own_option(
+        deployment,
+        scenario,
+        workload,
+        fits=True,
         est_first_token_ms=float(cost.capacity.first_token_ms),
         est_total_ms=float(cost.capacity.total_ms),
         est_tokens_per_s=float(cost.capacity.tokens_per_s),
@@ -289,10 +304,6 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
         replica_hardware_usd=cost.replica.hardware_usd,
         replica_energy_usd=cost.replica.energy_usd,
         replica_rps=dict(cost.replica_rps),
-        devices=deployment.count,
-        price_known=has_price(deployment, scenario.hardware.ownership),
-        mmlu=model.score("mmlu"),
-        instruction_tuned=model.instruction_tuned,
         min_first_token_ms=deployment.measured.get(
             "first_token_ms", float(deployment.prefill_s(workload.input_tokens)) * 1000
         ),
@@ -309,30 +320,19 @@ def _not_fitting(
     """A model no profile holds: memory at the smallest quantisation on the largest profile, for the reason text."""
     profile = max(profiles, key=lambda h: (h.memory_gb, h.id))
     deployment = make_deployment(model, profile, QUANT_PREFERENCE[-1], scenario.hardware.count, catalog)
-    context = workload.effective_context_tokens
     ownership = scenario.hardware.ownership
-    priced = ownership if has_price(deployment, ownership) else "energy_only"
+    priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
     replica_cost = replica_monthly_cost(deployment, scenario.assumptions, priced).total_usd
-    return Option(
-        kind=size_class_of(model.params_b),
-        deployment=deployment_kind(profile, scenario),
-        model=model.id,
-        provider=None,
-        hardware=profile.id,
-        quant=deployment.quant,
-        label=f"{model.id} {deployment.quant} on {deployment.count}x {profile.id}",
-        capability=model.capability_hint,
-        context_tokens=model.context_tokens,
+    return _own_option(
+        deployment,
+        scenario,
+        workload,
         fits=False,
-        memory_gb=float(deployment.memory_gb(context, 1)),
-        available_gb=deployment.usable_memory_bytes / GB,
         est_first_token_ms=None,
         est_total_ms=None,
         est_tokens_per_s=None,
         replica_cost_usd=replica_cost,
-        replica_rps={band: 0.0 for band in BAND_NAMES},
-        devices=deployment.count,
-        price_known=has_price(deployment, ownership),
+        replica_rps=dict.fromkeys(BAND_NAMES, 0.0),
     )
 
 

@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from advisor.catalog_schema import Strict
-from advisor.errors import CatalogError, UnknownIdError
+from advisor.errors import UnknownIdError
 
 ROUTING_FILE = "routing.yaml"
 Pattern = Literal["router", "cascade"]
@@ -243,21 +243,9 @@ def oracle_share_at_quality(benchmark: RoutingBenchmark, target_fraction: float)
 
 
 def _read(path: Path) -> RoutingFile:
-    import yaml
+    from advisor.catalog import read_catalog_file
 
-    if not path.is_file():
-        raise CatalogError(f"{path.name}: not found in {path.parent}; reinstall the package or restore the file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise CatalogError(f"{path.name}: not valid YAML: {e}") from None
-    try:
-        return RoutingFile.model_validate(data)
-    except ValidationError as e:
-        first = e.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        prefix = f"{where}: " if where else ""
-        raise CatalogError(f"{path.name}: {prefix}{first['msg']} (fix the file and reload)") from None
+    return read_catalog_file(path, RoutingFile)
 
 
 @functools.cache
