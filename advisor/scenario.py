@@ -332,7 +332,9 @@ def explain_validation_error(error: ValidationError, model: type[BaseModel] = Sc
     elif kind in ("model_type", "dict_type", "model_attributes_type"):
         message = f"must be a mapping of keys, got {_show(given)}"
     elif kind in ("string_too_short", "too_short"):
-        message = "must not be empty"
+        least = int(ctx.get("min_length", 1))
+        unit = "characters" if kind == "string_too_short" else "items"
+        message = "must not be empty" if least <= 1 else f"must have at least {least} {unit}, got {_show(given)}"
     elif kind in ("string_too_long", "too_long"):
         message = f"too long (at most {ctx.get('max_length')})"
     elif kind == "value_error":

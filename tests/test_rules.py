@@ -199,6 +199,7 @@ def test_bad_condition_is_one_line_naming_the_rule(tmp_path: Path, when: str, me
             "rules\\[0\\].text\\): unknown field workload.volume",
         ),
         (('source: "this test"', "sauce: x"), "unknown key 'sauce'"),
+        (('source: "this test"', "source: x"), r"rules\[0\]\.source\): must have at least 4 characters, got 'x'"),
     ],
 )
 def test_bad_rule_fields_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
