@@ -1,0 +1,5 @@
+"""catalog page (being built)."""
+
+import streamlit as st
+
+st.title("Catalog")

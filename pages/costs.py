@@ -1,0 +1,5 @@
+"""costs page (being built)."""
+
+import streamlit as st
+
+st.title("Costs")

@@ -1,0 +1,5 @@
+"""questionnaire page (being built)."""
+
+import streamlit as st
+
+st.title("Questionnaire")

@@ -1,0 +1,5 @@
+"""recommendation page (being built)."""
+
+import streamlit as st
+
+st.title("Recommendation")
