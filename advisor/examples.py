@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from advisor.scenario import Scenario, scenario_from_data
@@ -38,3 +40,22 @@ SHOE_STORE: dict[str, Any] = {
 def default_scenario() -> Scenario:
     """The scenario the app opens with."""
     return scenario_from_data(SHOE_STORE, origin="default scenario")
+
+
+def examples_dir() -> Path | None:
+    """The worked example scenarios: inside the installed package, or examples/ at the top of a checkout."""
+    for candidate in (Path(__file__).parent / "examples_data", Path(__file__).parent.parent / "examples"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@cache
+def example_scenarios() -> dict[str, Scenario]:
+    """Every shipped example by its file stem (shoe-store, hospital-records...), in file-name order."""
+    from advisor.scenario import load_scenario
+
+    folder = examples_dir()
+    if folder is None:
+        return {"shoe-store": default_scenario()}
+    return {path.stem: load_scenario(path) for path in sorted(folder.glob("*.yaml"))}

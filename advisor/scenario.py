@@ -296,8 +296,17 @@ def explain_validation_error(error: ValidationError, model: type[BaseModel] = Sc
     An unknown key is reported before anything else: a misspelt key also makes the real one "missing", and the
     typo is the thing to fix.
     """
+    return validation_problems(error, model)[0]
+
+
+def validation_problems(error: ValidationError, model: type[BaseModel] = Scenario) -> list[str]:
+    """Every problem of a pydantic error, one line each (`field.path: ...`), unknown keys first."""
     problems = error.errors(include_url=False)
-    first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
+    ordered = sorted(problems, key=lambda p: p["type"] != "extra_forbidden")
+    return [_explain_problem(problem, model) for problem in ordered]
+
+
+def _explain_problem(first: Any, model: type[BaseModel]) -> str:
     loc = tuple(first["loc"])
     path = _loc_to_path(loc)
     kind = first["type"]
@@ -342,7 +351,7 @@ def explain_validation_error(error: ValidationError, model: type[BaseModel] = Sc
         # A model-level check names the field it is about ("context_tokens: ..."): append it to the path.
         import re
 
-        if re.match(r"^[a-z_]+(\[\d+\])?(\.[a-z_]+)*: ", message):
+        if re.match(r"^[a-z_][a-z0-9_]*(\[\d+\])?(\.[a-z_][a-z0-9_]*)*: ", message):
             return f"{path}.{message}" if path else message
     else:
         text = first["msg"].rstrip(".")  # lower the first letter only: the rest may be a pattern like ^[A-Z]{3}$

@@ -25,11 +25,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_wheel_contains_every_catalog_file(wheel: Path) -> None:
+@pytest.mark.parametrize(("folder", "packaged"), [("catalog", "catalog_data"), ("examples", "examples_data")])
+def test_wheel_contains_every_catalog_and_example_file(wheel: Path, folder: str, packaged: str) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    catalog_files = [p.relative_to(REPO / "catalog").as_posix() for p in (REPO / "catalog").rglob("*") if p.is_file()]
-    assert catalog_files
-    missing = [f for f in catalog_files if f"advisor/catalog_data/{f}" not in names]
+    files = [p.relative_to(REPO / folder).as_posix() for p in (REPO / folder).rglob("*") if p.is_file()]
+    assert files
+    missing = [f for f in files if f"advisor/{packaged}/{f}" not in names]
     assert not missing, missing
 
 

@@ -1,0 +1,123 @@
+"""The questionnaire's library side: typical figures per task kind, problems by field, contradictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from advisor.catalog import load_catalog
+from advisor.examples import example_scenarios
+from advisor.questionnaire import (
+    SCENARIO_LEVEL,
+    blank_scenario,
+    contradictions,
+    form_problems,
+    parse_languages,
+    split_problem,
+    unused_workload_name,
+    workload_defaults,
+)
+
+
+@pytest.mark.parametrize("task_id", sorted(load_catalog().tasks))
+def test_a_new_workload_takes_its_task_kinds_typical_figures(task_id: str) -> None:
+    task = load_catalog().task(task_id)
+    workload = workload_defaults(task_id, "w")
+    assert (workload["input_tokens"], workload["output_tokens"], workload["quality"]) == (
+        task.input_tokens,
+        task.output_tokens,
+        task.capability,
+    )
+
+
+def test_the_blank_scenario_is_valid_and_has_one_workload() -> None:
+    scenario = blank_scenario()
+    assert len(scenario.workloads) == 1
+    assert form_problems(scenario.to_dict()) == {}
+
+
+@pytest.mark.parametrize(
+    ("taken", "expected"),
+    [
+        ([], "workload-1"),
+        (["workload-1"], "workload-2"),
+        (["a", "workload-2"], "workload-3"),
+        (["x", "y"], "workload-3"),
+    ],
+)
+def test_unused_workload_name(taken: list[str], expected: str) -> None:
+    assert unused_workload_name(taken) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"), [("en", ["en"]), ("en, de fr;sw", ["en", "de", "fr", "sw"]), (" en,,en ", ["en"]), ("", [])]
+)
+def test_parse_languages(text: str, codes: list[str]) -> None:
+    assert parse_languages(text) == codes
+
+
+@pytest.mark.parametrize(
+    ("line", "path", "message"),
+    [
+        (
+            "workloads[1].latency_p95_total_ms: must be > 0, got 0",
+            "workloads[1].latency_p95_total_ms",
+            "must be > 0, got 0",
+        ),
+        ("hardware.profile: unknown hardware 'x'", "hardware.profile", "unknown hardware 'x'"),
+        ("empty; a scenario needs workloads", SCENARIO_LEVEL, "empty; a scenario needs workloads"),
+    ],
+)
+def test_split_problem(line: str, path: str, message: str) -> None:
+    assert split_problem(line) == (path, message)
+
+
+def shoe_store() -> dict[str, Any]:
+    return example_scenarios()["shoe-store"].to_dict()
+
+
+def test_every_bad_field_is_reported_not_only_the_first() -> None:
+    data = shoe_store()
+    data["workloads"][0]["requests_per_day"] = 0
+    data["workloads"][1]["languages"] = ["EN"]
+    data["hardware"]["ownership"] = "leased"
+    assert form_problems(data) == {
+        "workloads[0].requests_per_day": "must be > 0, got 0",
+        "workloads[1].languages": "must be ISO 639 codes like 'en' or 'pt-BR', got 'EN'",
+        "hardware.ownership": "must be one of owned | rented, got 'leased'",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"privacy": "air_gapped", "deployment": "api_only"}, "constraints.deployment"),
+        ({"privacy": "regulated", "deployment": "api_only"}, "constraints.deployment"),
+    ],
+)
+def test_contradictory_constraints_are_reported_at_the_field_to_change(changes: dict[str, str], path: str) -> None:
+    data = shoe_store()
+    data["constraints"].update(changes)
+    assert set(contradictions(data)) == {path}
+    assert path in form_problems(data)
+
+
+def test_regulated_api_only_is_fine_with_a_provider_agreement() -> None:
+    data = shoe_store()
+    data["constraints"].update(privacy="regulated", deployment="api_only", allowed_providers=["openai"])
+    assert contradictions(data) == {}
+
+
+def test_total_latency_under_the_first_token_target_is_a_contradiction() -> None:
+    data = shoe_store()
+    data["workloads"][0].update(latency_p95_first_token_ms=1000, latency_p95_total_ms=400)
+    assert contradictions(data) == {
+        "workloads[0].latency_p95_total_ms": "must be >= the first-token target (1,000 ms): the whole answer cannot "
+        "come before its first words, got 400"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(example_scenarios()))
+def test_no_example_trips_a_form_check(name: str) -> None:
+    assert form_problems(example_scenarios()[name].to_dict()) == {}
