@@ -9,7 +9,7 @@ from advisor.examples import default_scenario
 from advisor.prices import genai_prices_version
 from advisor.scenario import Scenario
 from advisor.share import QUERY_KEY, decode_scenario, encode_scenario
-from pages.app_state import current_scenario, set_scenario
+from app_pages.app_state import current_scenario, set_scenario
 
 LINK_APPLIED_KEY = "share_link_applied"  # the last link value read, so a rerun does not reload it over edits
 
@@ -32,11 +32,13 @@ if link is not None and link != st.session_state.get(LINK_APPLIED_KEY):
     except ScenarioError as e:
         link_error = str(e)
 
+# The pages live in app_pages/, not pages/: Streamlit treats a pages/ folder next to the entrypoint as a legacy
+# multipage app until st.navigation has run once, so a server's first request for /costs would skip this file.
 PAGES = [
-    st.Page("pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:", default=True),
-    st.Page("pages/recommendation.py", title="Recommendation", icon=":material/verified:"),
-    st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
-    st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
+    st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:", default=True),
+    st.Page("app_pages/recommendation.py", title="Recommendation", icon=":material/verified:"),
+    st.Page("app_pages/costs.py", title="Costs", icon=":material/payments:"),
+    st.Page("app_pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
 ]
 navigation = st.navigation(PAGES)
 

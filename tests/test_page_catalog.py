@@ -31,7 +31,7 @@ def open_catalog(scenario: Scenario | None = None) -> AppTest:
     at = run(AppTest.from_file(str(ENTRYPOINT), default_timeout=60))
     if scenario is not None:
         at.session_state["scenario"] = scenario
-    at.switch_page("pages/catalog.py")
+    at.switch_page("app_pages/catalog.py")
     return run(at)
 
 

@@ -35,7 +35,7 @@ from advisor.catalog_view import (
 from advisor.errors import AdvisorError
 from advisor.fit import BAND_NAMES, FitResult
 from advisor.prices import genai_prices_version
-from pages.app_state import catalog, current_scenario
+from app_pages.app_state import catalog, current_scenario
 
 MODEL_HELP = {name: field.description for name, field in OpenWeightModel.model_fields.items()}
 HARDWARE_HELP = {name: field.description for name, field in HardwareProfile.model_fields.items()}

@@ -36,7 +36,7 @@ from advisor.scenario import (
     parse_scenario,
 )
 from advisor.share import QUERY_KEY, encode_scenario
-from pages.app_state import catalog, current_scenario, set_scenario
+from app_pages.app_state import catalog, current_scenario, set_scenario
 
 DRAFT_KEY, PROBLEMS_KEY, GO_KEY = "q_draft", "q_problems", "q_go"
 BLANK = "blank"
@@ -559,4 +559,4 @@ with st.form("q_form", border=False, enter_to_submit=False):
 
 if st.session_state.pop(GO_KEY, False):
     # The link carries the new scenario at once, so the address bar can be shared from the first view.
-    st.switch_page("pages/recommendation.py", query_params={QUERY_KEY: encode_scenario(current_scenario())})
+    st.switch_page("app_pages/recommendation.py", query_params={QUERY_KEY: encode_scenario(current_scenario())})

@@ -1,5 +1,0 @@
-"""costs page (being built)."""
-
-import streamlit as st
-
-st.title("Costs")

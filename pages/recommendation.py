@@ -1,5 +1,0 @@
-"""recommendation page (being built)."""
-
-import streamlit as st
-
-st.title("Recommendation")
