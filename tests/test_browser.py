@@ -1,149 +1,169 @@
 """The whole app in a real headless Chromium: `streamlit run` as a subprocess, driven with Playwright.
 
-Uses Debian's /usr/bin/chromium (`make system-deps` installs it); never a browser downloaded by Playwright.
-Screenshots go to test-artifacts/ for a human to look at when something fails.
+An architect fills the questionnaire, submits, reads the verdict and a cost chart, then opens the share link in a
+fresh browser (no session) and sees the same result. Screenshots of every page go to test-artifacts/.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from advisor.cost import usable_options, workload_cost_table
-from advisor.scenario import parse_scenario, scenario_from_data
+from advisor.examples import default_scenario
+from advisor.recommend import recommend
+from advisor.recommend_text import headline
+from advisor.scenario import scenario_from_data
+from advisor.share import QUERY_KEY, decode_scenario
+from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app
 
-REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STARTUP_S = 45
+WAIT_MS = 30_000
 
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
-    """A `streamlit run` server on a free port, stopped (and its log shown on failure) after the test."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found; `make system-deps` installs Debian's chromium"
         if os.environ.get("CI"):
             pytest.fail(message)  # CI runs `make test`, which installs it: a missing browser is a set-up bug
         pytest.skip(message)
-    port = free_port()
-    log_path = tmp_path / "streamlit.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "streamlit_app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + STARTUP_S
-            while True:
-                if server.poll() is not None:
-                    pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except (urllib.error.URLError, OSError):
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"streamlit not healthy after {STARTUP_S} s:\n{log_path.read_text()}")
-                time.sleep(0.2)
+    try:
+        with running_app(tmp_path / "streamlit.log") as (url, _server):
             yield url
+    except AppServerError as e:
+        pytest.fail(str(e))
+
+
+def no_errors(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+
+
+def chart_drawn(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=WAIT_MS)
+
+
+def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    edited = default_scenario().to_dict()
+    edited["workloads"][0]["requests_per_day"] = 400_000
+    expected = recommend(scenario_from_data(edited))
+    first = headline(expected.workloads[0])
+    total = f"${expected.total_monthly_cost_usd:,.2f}"
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(app_url, wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
+            no_errors(page)
+            page.screenshot(path=str(ARTIFACTS / "browser-questionnaire.png"))
+
+            requests = page.locator('input[aria-label="How many requests a day?"]').first
+            requests.fill("400000")
+            requests.press("Tab")
+            page.get_by_role("button", name="Get the recommendation").click()
+            expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text(first)).to_be_visible(timeout=WAIT_MS)
+            total_metric = page.locator('[data-testid="stMetric"]').filter(has_text="Total per month")
+            expect(total_metric.locator('[data-testid="stMetricValue"]')).to_have_text(total)
+            chart_drawn(page)
+            no_errors(page)
+            page.screenshot(path=str(ARTIFACTS / "browser-recommendation.png"))
+
+            # The address bar is the share link: the scenario as submitted, and nothing else.
+            link = page.url
+            assert "/recommendation?" in link
+            assert decode_scenario(link.split(f"{QUERY_KEY}=", 1)[1]).to_dict() == edited
+
+            # A colleague opens it in a fresh browser: same scenario, same verdict and cost.
+            other = browser.new_context(viewport={"width": 1400, "height": 1800})
+            shared = other.new_page()
+            shared.goto(link, wait_until="domcontentloaded")
+            expect(shared.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
+            expect(shared.get_by_text(first)).to_be_visible(timeout=WAIT_MS)
+            shared_total = shared.locator('[data-testid="stMetric"]').filter(has_text="Total per month")
+            expect(shared_total.locator('[data-testid="stMetricValue"]')).to_have_text(total)
+            chart_drawn(shared)
+            no_errors(shared)
+            shared.screenshot(path=str(ARTIFACTS / "browser-share-link.png"))
+            other.close()
+
+            # The other two pages, reached through the sidebar, with the same scenario.
+            page.get_by_role("link", name="Costs").first.click()
+            expect(page.get_by_role("heading", name="Costs", exact=True)).to_be_visible(timeout=WAIT_MS)
+            chart_drawn(page)
+            no_errors(page)
+            page.screenshot(path=str(ARTIFACTS / "browser-costs.png"))
+            page.get_by_role("link", name="Catalog").first.click()
+            expect(page.get_by_role("heading", name="Catalog", exact=True)).to_be_visible(timeout=WAIT_MS)
+            expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
+            no_errors(page)
+            page.screenshot(path=str(ARTIFACTS / "browser-catalog.png"))
+            assert decode_scenario(page.url.split(f"{QUERY_KEY}=", 1)[1]).to_dict() == edited
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            browser.close()
 
 
-def test_cost_calculator_in_chromium(app_url: str) -> None:
+def test_a_bad_answer_is_marked_in_the_browser_and_nothing_is_lost(app_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
             page.goto(app_url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Cost calculator")).to_be_visible(timeout=30_000)
-            expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=30_000)
-            expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
+            name = page.locator('input[aria-label="Scenario name"]')
+            name.fill("Edited name")
+            name.press("Tab")
+            total = page.locator('input[aria-label="How long may a whole answer take? (ms)"]').first
+            total.fill("10")
+            total.press("Tab")
+            page.get_by_role("button", name="Get the recommendation").click()
+            # Streamlit typesets ">=" as "≥"; the words after it are what the user reads.
+            expect(page.get_by_text("the first-token target (1,000 ms)")).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text("1 answer to fix (marked above)")).to_be_visible()
             expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-            page.screenshot(path=str(ARTIFACTS / "browser-cost-calculator.png"))
+            expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible()
+            expect(name).to_have_value("Edited name")
+            expect(total).to_have_value("10")
+            page.screenshot(path=str(ARTIFACTS / "browser-questionnaire-error.png"))
+        finally:
+            browser.close()
 
-            # The scenario the page shows, as the user would download it.
-            with page.expect_download() as download_info:
-                page.get_by_role("button", name="Download scenario (YAML)").click()
-            scenario = parse_scenario(Path(download_info.value.path()).read_text(encoding="utf-8"))
-            data = scenario.to_dict()
-            data["workloads"][0]["requests_per_day"] = 50000
-            edited = scenario_from_data(data)
-            table = workload_cost_table(edited, edited.workloads[0])
-            api_options = usable_options(table, "api")
-            expected = f"${api_options.iloc[0]['monthly_cost_usd']:,.2f}"
 
-            cheapest_api = (
-                page.locator('[data-testid="stMetric"]')
-                .filter(has_text="Cheapest API")
-                .locator('[data-testid="stMetricValue"]')
-            )
-            before = cheapest_api.inner_text()
-            assert before != expected
-            requests = page.locator('input[aria-label="Requests per day"]')
-            requests.fill("50000")
-            requests.press("Tab")
-            page.get_by_role("button", name="Update costs").click()
-            expect(cheapest_api).to_have_text(expected, timeout=20_000)
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-            expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
-            expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "browser-cost-calculator-updated.png"))
+def test_a_share_link_is_a_fresh_servers_first_request(app_url: str) -> None:
+    """Someone opens a link before anyone opened the app: the entrypoint still runs and restores the scenario."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from advisor.examples import example_scenarios
+    from advisor.share import encode_scenario
+
+    example = example_scenarios()["hospital-records"]
+    expected = headline(recommend(example).workloads[0])
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(f"{app_url}/recommendation?{QUERY_KEY}={encode_scenario(example)}", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text(expected)).to_be_visible(timeout=WAIT_MS)
+            expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible()
+            no_errors(page)
         finally:
             browser.close()
