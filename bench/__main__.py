@@ -6,14 +6,14 @@ import re
 import sys
 from pathlib import Path
 
-from . import bench_prices, bench_recommend, bench_sensitivity, bench_startup, bench_this_machine
+from . import bench_app, bench_prices, bench_recommend, bench_sensitivity, bench_startup, bench_this_machine
 from .common import RESULTS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict) -> str:
+def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict, app: dict) -> str:
     rows = [
         (
             "One workload x every API model",
@@ -54,6 +54,32 @@ def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict) ->
         ),
         ("`recommend()`, 20 workloads", "", f"{rec['twenty_workloads_s']:.2f} s", "", "", "< 1 s"),
         (
+            "App: questionnaire submit to rendered recommendation",
+            "shoe store, 2 workloads, new volume each time",
+            f"{app['submit_to_render_s'] * 1e3:.0f} ms median, {app['submit_to_render_max_s'] * 1e3:.0f} ms worst "
+            "(AppTest, server side)",
+            f"`recommend()` alone: {app['recommend_alone_s'] * 1e3:.0f} ms",
+            f"{app['submit_to_render_s'] / app['recommend_alone_s']:.1f}x",
+            "< 1 s",
+        ),
+        (
+            "App: first page interactive in Chromium",
+            "server up, fresh browser context",
+            f"{app['first_interactive_s']:.2f} s first visit, {app['first_interactive_later_s']:.2f} s later",
+            f"bare Streamlit app: {app['bare_first_interactive_s']:.2f} s, "
+            f"{app['bare_first_interactive_later_s']:.2f} s",
+            f"{app['first_interactive_s'] / app['bare_first_interactive_s']:.1f}x",
+            "< 4 s",
+        ),
+        (
+            "App: server idle RSS",
+            "after every page was shown",
+            f"{app['idle_rss_mb']:.0f} MB",
+            f"bare Streamlit app: {app['bare_idle_rss_mb']:.0f} MB",
+            f"{app['idle_rss_mb'] / app['bare_idle_rss_mb']:.1f}x",
+            "< 400 MB",
+        ),
+        (
             "Default model decode (this machine)",
             "Gemma 3 270M Q4_K_M",
             f"estimate {machine['estimated_decode_tokens_per_s']['expected']:.1f} tok/s",
@@ -76,13 +102,14 @@ def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict) ->
 
 
 def main() -> int:
-    print("running benchmarks (about a minute)...", file=sys.stderr)
+    print("running benchmarks (about two minutes)...", file=sys.stderr)
     prices = bench_prices.run()
     grid = bench_sensitivity.run()
     startup = bench_startup.run()
     machine = bench_this_machine.run()
     rec = bench_recommend.run()
-    table = _table(prices, grid, startup, machine, rec)
+    app = bench_app.run()
+    table = _table(prices, grid, startup, machine, rec, app)
     (RESULTS / "README.md").write_text("# Benchmark results\n\n" + table + "\n")
     print(table)
     if README.exists():

@@ -1,0 +1,52 @@
+"""Take the README's screenshots of every page: `python -m scripts.screenshots` writes docs/<page>.png.
+
+Runs the real app with `streamlit run` and Debian's Chromium, like the browser tests, on the shoe-store example
+(the app's opening scenario) so the pictures show what a new user sees first.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.app_server import REPO, launch_chromium, running_app
+
+DOCS = REPO / "docs"
+WAIT_MS = 60_000
+# page path, file name, height in pixels, what must be on screen before the picture is taken
+SHOTS = [
+    ("", "questionnaire", 1500, '[data-testid="stForm"]'),
+    ("recommendation", "recommendation", 1500, ".js-plotly-plot .main-svg"),
+    ("costs", "costs", 1500, ".js-plotly-plot .main-svg"),
+    ("catalog", "catalog", 1500, '[data-testid="stDataFrame"]'),
+]
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    DOCS.mkdir(exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_app(Path(folder) / "streamlit.log") as (url, _server),
+        sync_playwright() as playwright,
+    ):
+        browser = launch_chromium(playwright)
+        try:
+            for path, name, height, ready in SHOTS:
+                page = browser.new_page(viewport={"width": 1440, "height": height}, device_scale_factor=1)
+                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+                page.locator(ready).first.wait_for(state="visible", timeout=WAIT_MS)
+                page.wait_for_timeout(1500)  # let plotly finish its transition and fonts settle
+                target = DOCS / f"{name}.png"
+                page.screenshot(path=str(target))
+                print(target.relative_to(REPO))
+                page.close()
+        finally:
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
