@@ -253,7 +253,7 @@ def fit_headline(fit: FitResult) -> str:
 
 
 def tokens_per_s_text(value: float) -> str:
-    return f"{value:,.1f} tokens/s"
+    return f"{value:,.1f} tok/s"
 
 
 def first_token_text(value: float) -> str:

@@ -359,11 +359,11 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
                 help=Workload.model_fields["task"].description,
             )
             inline_problem(wkey(slot, "task"))
-        columns = st.columns(len(MAIN_NUMBERS))
+        columns = st.columns(len(MAIN_NUMBERS), vertical_alignment="bottom")
         for column, field in zip(columns, MAIN_NUMBERS, strict=True):
             with column:
                 number(field, wkey(slot, field.name))
-        quality_column, language_column, data_column = st.columns([2, 1, 1], vertical_alignment="bottom")
+        quality_column, language_column, data_column = st.columns([5, 3, 3], vertical_alignment="bottom")
         with quality_column:
             st.selectbox(
                 "How strong must answers be?",
@@ -383,7 +383,7 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
             inline_problem(wkey(slot, "languages"))
         with data_column:
             st.checkbox(
-                "We have labelled in-domain examples",
+                "We have labelled examples",
                 key=wkey(slot, "domain_data"),
                 help=Workload.model_fields["domain_data"].description,
             )

@@ -83,7 +83,7 @@ def assert_fit_shown(at: AppTest, expected: FitResult) -> None:
     spare = expected.available_gb - expected.total_gb
     assert metric(at, "Fits").delta == f"{'+' if spare >= 0 else '-'}{gb(abs(spare))} headroom"
     assert metric(at, "Memory needed").value == gb(expected.total_gb)
-    assert metric(at, "Tokens per second").value == f"{expected.tokens_per_s['expected']:,.1f} tokens/s"
+    assert metric(at, "Tokens per second").value == f"{expected.tokens_per_s['expected']:,.1f} tok/s"
     assert metric(at, "First token").value == f"{expected.first_token_ms['expected']:,.0f} ms"
     bands = next(frame.value for frame in at.main.dataframe if "first_token_ms" in frame.value)
     contract = expected.to_dict()
