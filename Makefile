@@ -32,8 +32,8 @@ run: $(STAMP)
 		--browser.gatherUsageStats false
 
 lint: $(STAMP)
-	$(BIN)/ruff check advisor tests bench app_pages streamlit_app.py
-	$(BIN)/ruff format --check advisor tests bench app_pages streamlit_app.py
+	$(BIN)/ruff check advisor tests bench app_pages scripts streamlit_app.py
+	$(BIN)/ruff format --check advisor tests bench app_pages scripts streamlit_app.py
 	$(BIN)/mypy
 
 test: $(STAMP) system-deps lint
