@@ -1,34 +1,45 @@
 """Questionnaire: the scenario as questions an architect can answer, checked field by field, then the verdict.
 
-Widgets hold a draft; "Get the recommendation" validates the whole draft and, when it is a valid scenario, makes it
-the session's scenario and opens the Recommendation page. A problem is shown under its own field and nothing the
-user typed is lost, not even across pages: the draft is kept in session state (widget keys are dropped by Streamlit
-when their page is not shown). Keys on this page start with `q_`; a workload's keys carry its slot number, so
-removing one workload does not shift another's answers.
+Widgets hold a draft (advisor.questionnaire defines the questions and turns a draft into scenario data). "Get the
+recommendation" validates the whole draft and, when it is a valid scenario, makes it the session's scenario and
+opens the Recommendation page. A problem is shown under its own field and nothing the user typed is lost, not even
+across pages: the draft is kept in session state (Streamlit drops widget keys while their page is not shown). Keys
+on this page start with `q_`; a workload's keys carry its slot number, so removing one workload does not shift
+another's answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 import streamlit as st
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from advisor.errors import AdvisorError
 from advisor.examples import example_scenarios
 from advisor.questionnaire import (
+    DEPLOYMENT_WORDS,
+    MAIN_NUMBERS,
+    MONEY_NUMBERS,
+    MORE_NUMBERS,
+    OWNERSHIP_WORDS,
+    QUALITY_WORDS,
     SCENARIO_LEVEL,
+    WORKLOAD_FIELDS,
+    Number,
+    as_number,
     blank_scenario,
+    draft_from_scenario,
     form_problems,
-    parse_languages,
+    problem_keys,
+    scenario_data,
+    skey,
     unused_workload_name,
+    wkey,
     workload_defaults,
+    workload_values,
 )
 from advisor.scenario import (
     PRIVACY_MEANINGS,
-    Assumptions,
     Constraints,
     HardwareChoice,
     Scenario,
@@ -40,169 +51,6 @@ from app_pages.app_state import catalog, current_scenario, set_scenario
 
 DRAFT_KEY, PROBLEMS_KEY, GO_KEY = "q_draft", "q_problems", "q_go"
 BLANK = "blank"
-
-QUALITY_WORDS = {
-    "basic": "Basic — narrow answers that are easy to check (a label, a field, a routing decision)",
-    "standard": "Standard — good everyday answers (support replies, summaries, RAG answers)",
-    "frontier": "Frontier — the best available (hard reasoning, expert drafting, open-ended research)",
-}
-DEPLOYMENT_WORDS = {
-    "any": "Any — the advisor may pick an API or self-hosting",
-    "local_only": "Local only — nothing leaves our machines",
-    "api_only": "API only — we will not host a model ourselves",
-}
-OWNERSHIP_WORDS = {"rented": "Rent it (cloud, per hour)", "owned": "Own it (buy, amortised)"}
-
-
-@dataclass(frozen=True)
-class Number:
-    """A number the form asks for: the schema field it fills and the question in an architect's words."""
-
-    model: type[BaseModel]
-    name: str
-    label: str
-    step: float
-    format: str | None = None
-    empty: str | None = None  # placeholder when the field may be left empty (None)
-
-    @property
-    def info(self) -> FieldInfo:
-        return self.model.model_fields[self.name]
-
-    @property
-    def integer(self) -> bool:
-        return self.info.annotation is int or int in get_args(self.info.annotation)
-
-    @property
-    def nullable(self) -> bool:
-        return type(None) in get_args(self.info.annotation)
-
-
-MAIN_NUMBERS = [
-    Number(Workload, "requests_per_day", "How many requests a day?", 1000, "%.0f"),
-    Number(Workload, "input_tokens", "Tokens in per request (prompt + context)", 50),
-    Number(Workload, "output_tokens", "Tokens out per answer", 50),
-    Number(
-        Workload, "latency_p95_first_token_ms", "How fast must the first words appear? (ms)", 100, "%.0f", "no target"
-    ),
-    Number(Workload, "latency_p95_total_ms", "How long may a whole answer take? (ms)", 1000, "%.0f", "no target"),
-]
-MORE_NUMBERS = [
-    Number(Workload, "peak_factor", "Busiest hour ÷ average hour", 0.5, "%.1f"),
-    Number(Workload, "cached_input_share", "Share of input an API can cache", 0.05, "%.2f"),
-    Number(Workload, "context_tokens", "Longest context one request needs (tokens)", 1024, None, "input + output"),
-]
-MONEY_NUMBERS = [
-    Number(Assumptions, "electricity_usd_per_kwh", "Electricity (USD per kWh)", 0.01, "%.2f"),
-    Number(Assumptions, "amortization_months", "Write owned hardware off over (months)", 6, "%.0f"),
-    Number(Assumptions, "ops_usd_per_month", "Staff and upkeep for self-hosting (USD/month)", 100, "%.0f"),
-    Number(Assumptions, "hours_per_day", "Hours a day self-hosted capacity runs", 1, "%.0f"),
-    Number(Assumptions, "days_per_month", "Days of traffic a month", 1, "%.0f"),
-]
-WORKLOAD_FIELDS = [n.name for n in MAIN_NUMBERS + MORE_NUMBERS] + [
-    "name",
-    "task",
-    "quality",
-    "languages",
-    "domain_data",
-]
-
-
-# ---- widget keys and the draft -----------------------------------------------------------------------------------
-
-
-def wkey(slot: int, field: str) -> str:
-    return f"q_w{slot}_{field}"
-
-
-def skey(field: str) -> str:
-    return f"q_{field}"
-
-
-def as_number(value: Any, integer: bool) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if integer else float(value)
-
-
-def draft_from_scenario(scenario: Scenario) -> dict[str, Any]:
-    """Widget values for every answer in `scenario`; slots 0..n-1 hold its workloads."""
-    values: dict[str, Any] = {
-        skey("name"): scenario.name,
-        skey("privacy"): scenario.constraints.privacy,
-        skey("allowed_providers"): list(scenario.constraints.allowed_providers),
-        skey("deployment"): scenario.constraints.deployment,
-        skey("profile"): scenario.hardware.profile,
-        skey("count"): scenario.hardware.count,
-        skey("ownership"): scenario.hardware.ownership,
-    }
-    for number in MONEY_NUMBERS:
-        values[skey(number.name)] = as_number(getattr(scenario.assumptions, number.name), number.integer)
-    for slot, workload in enumerate(scenario.workloads):
-        values.update(workload_values(slot, workload.model_dump()))
-    return {"slots": list(range(len(scenario.workloads))), "values": values, "base": scenario.model_dump_json()}
-
-
-def workload_values(slot: int, workload: dict[str, Any]) -> dict[str, Any]:
-    defaults = Workload.model_fields
-    values = {
-        wkey(slot, "name"): workload["name"],
-        wkey(slot, "task"): workload["task"],
-        wkey(slot, "quality"): workload.get("quality", defaults["quality"].default),
-        wkey(slot, "languages"): ", ".join(workload.get("languages") or ["en"]),
-        wkey(slot, "domain_data"): bool(workload.get("domain_data", False)),
-    }
-    for number in MAIN_NUMBERS + MORE_NUMBERS:
-        value = workload.get(number.name, number.info.default)
-        values[wkey(slot, number.name)] = as_number(value, number.integer)
-    return values
-
-
-def scenario_data(draft: dict[str, Any]) -> dict[str, Any]:
-    """The draft as scenario file v1 data, in the file's own key order."""
-    values = draft["values"]
-    workloads = []
-    for slot in draft["slots"]:
-        workload: dict[str, Any] = {field: values[wkey(slot, field)] for field in WORKLOAD_FIELDS}
-        workload["languages"] = parse_languages(values[wkey(slot, "languages")] or "")
-        workloads.append(workload)
-    return {
-        "version": 1,
-        "name": values[skey("name")],
-        "workloads": workloads,
-        "constraints": {
-            "privacy": values[skey("privacy")],
-            "allowed_providers": values[skey("allowed_providers")],
-            "deployment": values[skey("deployment")],
-        },
-        "hardware": {
-            "profile": values[skey("profile")],
-            "count": values[skey("count")],
-            "ownership": values[skey("ownership")],
-        },
-        "assumptions": {
-            **current_scenario().assumptions.model_dump(include={"currency"}),
-            **{number.name: values[skey(number.name)] for number in MONEY_NUMBERS},
-        },
-    }
-
-
-def problem_keys(draft: dict[str, Any], problems: dict[str, str]) -> dict[str, str]:
-    """Problems by the widget key they belong to; those that belong to no widget go under SCENARIO_LEVEL."""
-    by_key: dict[str, str] = {}
-    for path, message in problems.items():
-        key = SCENARIO_LEVEL
-        parts = path.replace("[", ".").replace("]", "").split(".")
-        if parts[0] == "workloads" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(draft["slots"]):
-            key = wkey(draft["slots"][int(parts[1])], parts[2])
-        elif parts[0] in ("constraints", "hardware", "assumptions") and len(parts) >= 2:
-            key = skey(parts[1])
-        elif parts[0] == "name":
-            key = skey("name")
-        if key not in draft["values"]:
-            key, message = SCENARIO_LEVEL, f"{path}: {message}"
-        by_key.setdefault(key, message)
-    return by_key
 
 
 def load_draft(draft: dict[str, Any], overwrite: bool) -> None:
@@ -231,7 +79,7 @@ def start_over(scenario: Scenario) -> None:
 
 def on_submit() -> None:
     draft = capture_draft()
-    data = scenario_data(draft)
+    data = scenario_data(draft, current_scenario().assumptions.currency)
     problems = form_problems(data, catalog())
     if problems:
         st.session_state[PROBLEMS_KEY] = problem_keys(draft, problems)
@@ -253,7 +101,8 @@ def on_add_workload() -> None:
     draft["values"].update(values)
     st.session_state.update(values)
     if PROBLEMS_KEY in st.session_state:  # the marks follow the answers as they are now
-        st.session_state[PROBLEMS_KEY] = problem_keys(draft, form_problems(scenario_data(draft), catalog()))
+        data = scenario_data(draft, current_scenario().assumptions.currency)
+        st.session_state[PROBLEMS_KEY] = problem_keys(draft, form_problems(data, catalog()))
 
 
 def on_remove_workload(slot: int) -> None:

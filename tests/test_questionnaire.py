@@ -12,12 +12,18 @@ from advisor.questionnaire import (
     SCENARIO_LEVEL,
     blank_scenario,
     contradictions,
+    draft_from_scenario,
     form_problems,
     parse_languages,
+    problem_keys,
+    scenario_data,
+    skey,
     split_problem,
     unused_workload_name,
+    wkey,
     workload_defaults,
 )
+from advisor.scenario import Scenario
 
 
 @pytest.mark.parametrize("task_id", sorted(load_catalog().tasks))
@@ -121,3 +127,32 @@ def test_total_latency_under_the_first_token_target_is_a_contradiction() -> None
 @pytest.mark.parametrize("name", sorted(example_scenarios()))
 def test_no_example_trips_a_form_check(name: str) -> None:
     assert form_problems(example_scenarios()[name].to_dict()) == {}
+
+
+@pytest.mark.parametrize("name", sorted(example_scenarios()))
+def test_a_scenario_survives_the_form_unchanged(name: str) -> None:
+    scenario = example_scenarios()[name]
+    draft = draft_from_scenario(scenario)
+    data = scenario_data(draft, scenario.assumptions.currency)
+    assert form_problems(data) == {}
+    assert Scenario.model_validate(data) == scenario
+
+
+def test_problems_land_on_the_widget_of_their_workload_slot() -> None:
+    draft = draft_from_scenario(example_scenarios()["shoe-store"])
+    draft["slots"] = [0, 7]  # workload 1 now lives in slot 7 (slot 1 was removed, another added)
+    draft["values"].update(
+        {wkey(7, key[len(wkey(1, "")) :]): v for key, v in draft["values"].items() if key.startswith("q_w1_")}
+    )
+    problems = {
+        "workloads[1].requests_per_day": "must be > 0, got 0",
+        "hardware.ownership": "must be one of owned | rented, got 'x'",
+        "name": "must not be empty",
+        "workloads[9].name": "no such workload",
+    }
+    assert problem_keys(draft, problems) == {
+        wkey(7, "requests_per_day"): "must be > 0, got 0",
+        skey("ownership"): "must be one of owned | rented, got 'x'",
+        skey("name"): "must not be empty",
+        SCENARIO_LEVEL: "workloads[9].name: no such workload",
+    }
