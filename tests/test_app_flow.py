@@ -19,9 +19,9 @@ from advisor.recommend import recommend
 from advisor.recommend_text import headline
 from advisor.scenario import Scenario, scenario_from_data
 from advisor.share import QUERY_KEY, encode_scenario
+from tests.apptest import open_app, rerun
 from tests.conftest import REPO
 
-ENTRYPOINT = str(REPO / "streamlit_app.py")
 FILLED_EXAMPLES = ["shoe-store", "hospital-records", "legal-research", "mobile-offline"]
 VERDICT_BADGES = {"slm": "Small model (SLM)", "llm": "Large model (LLM)", "hybrid": "Hybrid (SLM + LLM)"}
 DEPLOYMENT_NAMES = {"local": "on device", "self_hosted": "self-hosted", "api": "API", "mixed": "mixed"}
@@ -36,20 +36,6 @@ NUMBERS = [
     "context_tokens",
 ]
 MONEY = ["electricity_usd_per_kwh", "amortization_months", "ops_usd_per_month", "hours_per_day", "days_per_month"]
-
-
-def start(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def rerun(at: AppTest) -> None:
-    at.run()
-    assert not at.exception, at.exception
 
 
 def title(at: AppTest) -> str:
@@ -113,7 +99,7 @@ def assert_shows_recommendation(at: AppTest, scenario: Scenario) -> None:
 @pytest.mark.parametrize("name", FILLED_EXAMPLES)
 def test_filling_the_questionnaire_gives_the_libraries_verdict(name: str) -> None:
     example = example_scenarios()[name]
-    at = start()
+    at = open_app()
     assert title(at) == "Questionnaire"
     fill_questionnaire(at, example)
     submit(at)
@@ -123,7 +109,7 @@ def test_filling_the_questionnaire_gives_the_libraries_verdict(name: str) -> Non
 
 
 def test_a_bad_answer_is_marked_at_its_field_and_every_other_answer_kept() -> None:
-    at = start()
+    at = open_app()
     before = at.session_state["scenario"]
     at.number_input(key="q_w0_requests_per_day").set_value(0.0)
     at.text_input(key="q_w1_languages").input("en, EN")
@@ -161,7 +147,7 @@ def test_a_bad_answer_is_marked_at_its_field_and_every_other_answer_kept() -> No
     [("air_gapped", "api_only", "q_deployment"), ("regulated", "api_only", "q_deployment")],
 )
 def test_impossible_combinations_are_refused_next_to_the_field(privacy: str, deployment: str, field_key: str) -> None:
-    at = start()
+    at = open_app()
     before = at.session_state["scenario"]
     at.radio(key="q_privacy").set_value(privacy)
     at.radio(key=field_key).set_value(deployment)
@@ -173,7 +159,7 @@ def test_impossible_combinations_are_refused_next_to_the_field(privacy: str, dep
 
 
 def test_total_latency_below_first_token_target_is_refused() -> None:
-    at = start()
+    at = open_app()
     at.number_input(key="q_w0_latency_p95_first_token_ms").set_value(2000.0)
     at.number_input(key="q_w0_latency_p95_total_ms").set_value(500.0)
     submit(at)
@@ -181,7 +167,7 @@ def test_total_latency_below_first_token_target_is_refused() -> None:
 
 
 def test_adding_and_removing_workloads_keeps_the_others_answers() -> None:
-    at = start()
+    at = open_app()
     at.number_input(key="q_w1_requests_per_day").set_value(777.0)
     at.selectbox(key="q_new_task").select("classification")
     at.button(key="q_add").click()
@@ -201,7 +187,7 @@ def test_adding_and_removing_workloads_keeps_the_others_answers() -> None:
 
 
 def test_typical_figures_follow_the_chosen_task() -> None:
-    at = start()
+    at = open_app()
     at.selectbox(key="q_w0_task").select("summarization")
     at.button(key="q_w0_typical").click()
     rerun(at)
@@ -212,7 +198,7 @@ def test_typical_figures_follow_the_chosen_task() -> None:
 
 
 def test_upload_replaces_the_answers_and_a_bad_file_keeps_them() -> None:
-    at = start()
+    at = open_app()
     text = (REPO / "examples" / "reviews-sentiment.yaml").read_bytes()
     at.file_uploader(key="q_upload").set_value(("reviews.yaml", text, "application/x-yaml"))
     rerun(at)
@@ -234,7 +220,7 @@ def test_upload_replaces_the_answers_and_a_bad_file_keeps_them() -> None:
 @pytest.mark.parametrize("name", ["agentic-customer-service", "contract-analysis"])
 def test_a_share_link_restores_the_scenario_and_its_result(name: str) -> None:
     example = example_scenarios()[name]
-    at = start({QUERY_KEY: encode_scenario(example)})
+    at = open_app(query={QUERY_KEY: encode_scenario(example)})
     assert at.session_state["scenario"] == example
     assert at.text_input(key="q_name").value == example.name
     at.switch_page("app_pages/recommendation.py")
@@ -243,8 +229,8 @@ def test_a_share_link_restores_the_scenario_and_its_result(name: str) -> None:
 
 
 def test_a_damaged_share_link_says_so_and_keeps_the_scenario() -> None:
-    default = start().session_state["scenario"]
-    at = start({QUERY_KEY: encode_scenario(default)[:-12]})
+    default = open_app().session_state["scenario"]
+    at = open_app(query={QUERY_KEY: encode_scenario(default)[:-12]})
     assert at.session_state["scenario"] == default
     assert len(at.error) == 1
     assert "share link: the 'scenario' parameter is not a Rightsize scenario" in str(at.error[0].value)
@@ -252,7 +238,7 @@ def test_a_damaged_share_link_says_so_and_keeps_the_scenario() -> None:
     edited = default.to_dict()
     edited["workloads"][0]["requests_per_day"] = -5
     value = base64.urlsafe_b64encode(zlib.compress(json.dumps(edited).encode())).decode().rstrip("=")
-    at = start({QUERY_KEY: value})
+    at = open_app(query={QUERY_KEY: value})
     assert "share link: workloads[0].requests_per_day: must be > 0, got -5" in str(at.error[0].value)
     assert at.session_state["scenario"] == default
 
@@ -261,7 +247,7 @@ def test_infeasible_scenario_shows_the_closest_options_and_all_options_on_reques
     data = example_scenarios()["hospital-records"].to_dict()
     data["constraints"]["deployment"] = "api_only"  # regulated data, no provider agreement: nothing can pass
     scenario = scenario_from_data(data)
-    at = start({QUERY_KEY: encode_scenario(scenario)})
+    at = open_app(query={QUERY_KEY: encode_scenario(scenario)})
     at.switch_page("app_pages/recommendation.py")
     rerun(at)
     result = recommend(scenario).workloads[0]

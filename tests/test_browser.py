@@ -53,6 +53,19 @@ def chart_drawn(page: Any) -> None:
     expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=WAIT_MS)
 
 
+def shows_recommendation(page: Any, headline_text: str, total: str, screenshot: str) -> None:
+    """The Recommendation page with this headline and total, a drawn chart, no error; then a screenshot."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(headline_text)).to_be_visible(timeout=WAIT_MS)
+    total_metric = page.locator('[data-testid="stMetric"]').filter(has_text="Total per month")
+    expect(total_metric.locator('[data-testid="stMetricValue"]')).to_have_text(total)
+    chart_drawn(page)
+    no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / screenshot))
+
+
 def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -76,13 +89,7 @@ def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str
             requests.fill("400000")
             requests.press("Tab")
             page.get_by_role("button", name="Get the recommendation").click()
-            expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
-            expect(page.get_by_text(first)).to_be_visible(timeout=WAIT_MS)
-            total_metric = page.locator('[data-testid="stMetric"]').filter(has_text="Total per month")
-            expect(total_metric.locator('[data-testid="stMetricValue"]')).to_have_text(total)
-            chart_drawn(page)
-            no_errors(page)
-            page.screenshot(path=str(ARTIFACTS / "browser-recommendation.png"))
+            shows_recommendation(page, first, total, "browser-recommendation.png")
 
             # The address bar is the share link: the scenario as submitted, and nothing else.
             link = page.url
@@ -93,13 +100,7 @@ def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str
             other = browser.new_context(viewport={"width": 1400, "height": 1800})
             shared = other.new_page()
             shared.goto(link, wait_until="domcontentloaded")
-            expect(shared.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
-            expect(shared.get_by_text(first)).to_be_visible(timeout=WAIT_MS)
-            shared_total = shared.locator('[data-testid="stMetric"]').filter(has_text="Total per month")
-            expect(shared_total.locator('[data-testid="stMetricValue"]')).to_have_text(total)
-            chart_drawn(shared)
-            no_errors(shared)
-            shared.screenshot(path=str(ARTIFACTS / "browser-share-link.png"))
+            shows_recommendation(shared, first, total, "browser-share-link.png")
             other.close()
 
             # The other two pages, reached through the sidebar, with the same scenario.

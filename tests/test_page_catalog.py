@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,25 +13,15 @@ from advisor.errors import FitError
 from advisor.fit import FitResult, best_quant, estimate_fit
 from advisor.prices import genai_prices_version
 from advisor.scenario import Scenario, scenario_from_data
+from tests.apptest import open_app, rerun
 
-ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 TABS = {"models": 0, "api-models": 1, "hardware": 2}
 SEARCHES = {"models": "cat_models_search", "api-models": "cat_api_search", "hardware": "cat_hw_search"}
 NOUNS = {"models": "models", "api-models": "API models", "hardware": "hardware profiles"}
 
 
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def open_catalog(scenario: Scenario | None = None) -> AppTest:
-    at = run(AppTest.from_file(str(ENTRYPOINT), default_timeout=60))
-    if scenario is not None:
-        at.session_state["scenario"] = scenario
-    at.switch_page("app_pages/catalog.py")
-    return run(at)
+    return open_app("catalog", scenario)
 
 
 @pytest.fixture
@@ -117,14 +106,14 @@ def test_search_narrows_a_table_to_the_rows_catalog_rows_finds(
     total = len(catalog_rows(kind, catalog))
     assert 0 < len(expected) < total
     app.text_input(key=SEARCHES[kind]).set_value(search)
-    run(app)
+    rerun(app)
     assert shown_ids(app, kind) == row_ids(kind, expected)
     assert count_caption(app, kind).startswith(f"**{len(expected):,}** of {total:,}")
 
 
 def test_search_without_a_match_says_so(app: AppTest) -> None:
     app.text_input(key="cat_hw_search").set_value("no such machine")
-    run(app)
+    rerun(app)
     assert tab_tables(app, "hardware") == []
     assert any("No hardware profiles match" in info.value for info in app.info)
 
@@ -133,7 +122,7 @@ def test_model_filters_match_the_rows(app: AppTest, catalog: Catalog) -> None:
     app.multiselect(key="cat_models_family").set_value(["Qwen3", "Llama 3"])
     app.select_slider(key="cat_models_params").set_range(1.0, 16.0)
     app.selectbox(key="cat_models_context").set_value(131_072)
-    run(app)
+    rerun(app)
     expected = [
         row["id"]
         for row in catalog_rows("models", catalog)
@@ -142,7 +131,7 @@ def test_model_filters_match_the_rows(app: AppTest, catalog: Catalog) -> None:
     assert expected
     assert shown_ids(app, "models") == expected
     app.multiselect(key="cat_models_license").set_value(["apache-2.0"])
-    run(app)
+    rerun(app)
     assert tab_tables(app, "models") == []
     assert any("No models match" in info.value for info in app.info)
 
@@ -151,7 +140,7 @@ def test_api_filters_match_the_rows(app: AppTest, catalog: Catalog) -> None:
     app.multiselect(key="cat_api_provider").set_value(["openai", "anthropic"])
     app.number_input(key="cat_api_max_input").set_value(1.0)
     app.selectbox(key="cat_api_context").set_value(131_072)
-    run(app)
+    rerun(app)
     expected = [
         f"{row['provider']}/{row['model']}"
         for row in catalog_rows("api-models", catalog)
@@ -162,7 +151,7 @@ def test_api_filters_match_the_rows(app: AppTest, catalog: Catalog) -> None:
     assert expected
     assert shown_ids(app, "api-models") == expected
     app.toggle(key="cat_api_compared").set_value(True)
-    run(app)
+    rerun(app)
     noted = {(note.provider, note.model) for note in catalog.api_notes}
     assert shown_ids(app, "api-models") == [e for e in expected if tuple(e.split("/", 1)) in noted]
 
@@ -171,7 +160,7 @@ def test_hardware_filters_match_the_rows(app: AppTest, catalog: Catalog) -> None
     app.multiselect(key="cat_hw_kind").set_value(["apple_silicon", "consumer_gpu"])
     app.number_input(key="cat_hw_memory").set_value(24.0)
     app.radio(key="cat_hw_priced").set_value("buy")
-    run(app)
+    rerun(app)
     big_enough = [
         row
         for row in catalog_rows("hardware", catalog)
@@ -182,7 +171,7 @@ def test_hardware_filters_match_the_rows(app: AppTest, catalog: Catalog) -> None
     assert len(big_enough) < len(catalog_rows("hardware", catalog))
     assert shown_ids(app, "hardware") == expected
     app.radio(key="cat_hw_priced").set_value("rent")
-    run(app)
+    rerun(app)
     rented = [row["id"] for row in big_enough if row["cloud_usd_per_hour"] is not None]
     if rented:
         assert shown_ids(app, "hardware") == rented
@@ -212,7 +201,7 @@ def test_fit_for_a_70b_model_on_a_small_gpu_does_not_fit(app: AppTest, catalog: 
     app.selectbox(key="cat_fit_hardware").set_value("rtx-3060-12gb")
     app.selectbox(key="cat_fit_quant").set_value("Q4_K_M")
     app.number_input(key="cat_fit_context").set_value(8192)
-    run(app)
+    rerun(app)
     expected = estimate_fit("llama-3.3-70b-instruct", "rtx-3060-12gb", "Q4_K_M", 8192, catalog=catalog)
     assert not expected.fits
     assert_fit_shown(app, expected)
@@ -226,7 +215,7 @@ def test_fit_follows_device_count_and_concurrency(app: AppTest, catalog: Catalog
     app.number_input(key="cat_fit_count").set_value(2)
     app.number_input(key="cat_fit_context").set_value(16384)
     app.number_input(key="cat_fit_concurrency").set_value(4)
-    run(app)
+    rerun(app)
     expected = estimate_fit("qwen3-32b", "l4", "Q6_K", 16384, 4, count=2, catalog=catalog)
     assert expected != estimate_fit("qwen3-32b", "l4", "Q6_K", 16384, 1, count=1, catalog=catalog)
     assert_fit_shown(app, expected)
@@ -248,7 +237,7 @@ def test_scenario_without_hardware_opens_the_fit_on_an_rtx_4090(catalog: Catalog
 def test_context_beyond_the_model_window_shows_one_error_and_keeps_the_inputs(app: AppTest, catalog: Catalog) -> None:
     app.selectbox(key="cat_fit_model").set_value("phi-3-mini-4k-instruct")
     app.number_input(key="cat_fit_context").set_value(8192)
-    run(app)
+    rerun(app)
     from advisor.catalog_view import answer_fit
 
     with pytest.raises(FitError) as raised:
@@ -258,7 +247,7 @@ def test_context_beyond_the_model_window_shows_one_error_and_keeps_the_inputs(ap
     assert app.selectbox(key="cat_fit_model").value == "phi-3-mini-4k-instruct"
     assert app.number_input(key="cat_fit_context").value == 8192
     app.number_input(key="cat_fit_context").set_value(4096)
-    run(app)
+    rerun(app)
     assert not app.error
     assert metric(app, "Memory needed").value == gb(
         answer_fit(

@@ -7,7 +7,6 @@ import base64
 import json
 import math
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,9 +17,9 @@ from advisor.charts import option_names, top_options
 from advisor.recommend import WorkloadRecommendation, recommend
 from advisor.scenario import Scenario, load_scenario, scenario_from_data
 
+from .apptest import open_app, rerun
 from .conftest import EXAMPLES
 
-ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 CHART_KEYS = ["costs_volume_chart", "costs_breakdown_chart", "costs_band_chart", "costs_latency_chart"]
 PICK = "Pick · per month"
 BREAK_EVEN = "Break-even · requests per day"
@@ -46,19 +45,7 @@ def usd(amount: float) -> str:
 
 
 def open_costs(scenario: Scenario | None = None) -> AppTest:
-    at = AppTest.from_file(str(ENTRYPOINT), default_timeout=60)
-    at.run()
-    if scenario is not None:
-        at.session_state["scenario"] = scenario
-    at.switch_page("app_pages/costs.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def rerun(at: AppTest) -> None:
-    at.run()
-    assert not at.exception, at.exception
+    return open_app("costs", scenario)
 
 
 def metric(at: AppTest, label: str) -> str:
