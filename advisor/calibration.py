@@ -56,19 +56,42 @@ def _read_store() -> dict[str, dict[str, float]]:
 def measured_for(model: str, quant: str, hardware: str) -> dict[str, float]:
     """Measured `tokens_per_s` / `first_token_ms` for the pair, or {} when it has not been measured."""
     entry = _read_store().get(_key(model, quant, hardware), {})
-    return {k: float(v) for k, v in entry.items() if k in ("tokens_per_s", "first_token_ms")}
+    return {k: float(v) for k, v in entry.items() if k in ("tokens_per_s", "first_token_ms", "prompt_tokens")}
+
+
+def store_version() -> float:
+    """Changes whenever a measurement is stored: caches of estimates key on it."""
+    try:
+        return _store_path().stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def record_measurement(
-    model: str, quant: str, hardware: str, tokens_per_s: float, first_token_ms: float | None = None
+    model: str,
+    quant: str,
+    hardware: str,
+    tokens_per_s: float,
+    first_token_ms: float | None = None,
+    prompt_tokens: int | None = None,
 ) -> None:
-    """Store a measured run; later estimates for the same pair say 'measured'."""
+    """Store a measured run; later estimates for the same pair say 'measured'.
+
+    `prompt_tokens` is the length of the prompt whose first token took `first_token_ms`; with it, estimates carry
+    the measurement to other prompt lengths (advisor.fit.Deployment.measured_first_token_s).
+    """
     if not tokens_per_s > 0:
         raise AdvisorError(f"tokens_per_s: must be > 0, got {tokens_per_s}")
+    if first_token_ms is not None and not first_token_ms > 0:
+        raise AdvisorError(f"first_token_ms: must be > 0, got {first_token_ms}")
+    if prompt_tokens is not None and prompt_tokens < 1:
+        raise AdvisorError(f"prompt_tokens: must be >= 1, got {prompt_tokens}")
     store = _read_store()
     entry: dict[str, float] = {"tokens_per_s": float(tokens_per_s)}
     if first_token_ms is not None:
         entry["first_token_ms"] = float(first_token_ms)
+        if prompt_tokens is not None:
+            entry["prompt_tokens"] = float(prompt_tokens)
     store[_key(model, quant, hardware)] = entry
     path = _store_path()
     path.parent.mkdir(parents=True, exist_ok=True)

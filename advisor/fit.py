@@ -87,6 +87,21 @@ class Deployment:
         flops = 2 * self.prefill_params * np.asarray(prompt_tokens, dtype=float)
         return flops / (self.peak_flops * eff) + getattr(self.request_overhead_ms, overhead_band) / 1000
 
+    def measured_first_token_s(self, prompt_tokens: Any) -> Any:
+        """First-token time from a live run, carried to `prompt_tokens`; None when the pair was not measured.
+
+        A run measures one prompt length. The estimate's shape (compute per prompt token plus a fixed overhead)
+        carries it to other lengths, scaled so that it matches the measurement where it was taken. A stored
+        measurement without its prompt length is used as it is.
+        """
+        measured = self.measured
+        if "first_token_ms" not in measured:
+            return None
+        if "prompt_tokens" not in measured:
+            return measured["first_token_ms"] / 1000
+        scale = measured["first_token_ms"] / 1000 / float(self.prefill_s(measured["prompt_tokens"]))
+        return self.prefill_s(prompt_tokens) * scale
+
 
 def _band_order(values: dict[str, float], higher_is_better: bool) -> dict[str, float]:
     ordered = sorted(values.values(), reverse=not higher_is_better)
@@ -236,7 +251,7 @@ def fit_deployment(
         speed = {band: measured["tokens_per_s"] for band in BAND_NAMES}
         basis = "measured"
     if "first_token_ms" in measured:
-        first = {band: measured["first_token_ms"] for band in BAND_NAMES}
+        first = {band: float(deployment.measured_first_token_s(prompt)) * 1000 for band in BAND_NAMES}
         basis = "measured"
     return FitResult(
         model=deployment.model.id,
@@ -351,7 +366,7 @@ def capacity(
         step[0] = 1.0 / measured["tokens_per_s"]
     first_s = np.array(np.broadcast_to(prefill + np.where(batches > 1, step, 0.0), full))
     if "first_token_ms" in measured:
-        first_s[0] = measured["first_token_ms"] / 1000
+        first_s[0] = deployment.measured_first_token_s(tokens_in)
     total_s = first_s + tokens_out * step + (batches - 1) * prefill
     ok = memory_ok
     if first_token_target_ms is not None:

