@@ -362,7 +362,8 @@ def json_schemas() -> dict[str, str]:
     """File name -> JSON schema text for every catalog file kind."""
     import json
 
-    # Rules and routing models live next to the code that uses them (and import Strict from here).
+    # Rules, routing and prompt models live next to the code that uses them (and import Strict from here).
+    from advisor.prompts import PromptFile
     from advisor.routing import RoutingFile
     from advisor.rules import RulesFile
 
@@ -370,6 +371,7 @@ def json_schemas() -> dict[str, str]:
         **SCHEMA_FILES,
         "rules.schema.json": RulesFile,
         "routing.schema.json": RoutingFile,
+        "prompts.schema.json": PromptFile,
     }
     return {name: json.dumps(model.model_json_schema(), indent=2) + "\n" for name, model in files.items()}
 
