@@ -77,6 +77,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "markdown"), default="table", help="output format (default: table)"
     )
 
+    compare = commands.add_parser(
+        "compare", help="run prompts on a local model and an API model side by side: speed, tokens, cost, answers"
+    )
+    what = compare.add_mutually_exclusive_group(required=True)
+    what.add_argument("--prompt", metavar="TEXT", help="one prompt to run on both sides")
+    what.add_argument("--task", metavar="ID", help="the sample prompts of a task kind (classification, ...)")
+    compare.add_argument(
+        "--local", default="default", metavar="GGUF_OR_REPO", help="a .gguf path, a Hugging Face repo[:file], or "
+        "'default' (Gemma 3 270M Q4_K_M, bundled)"
+    )  # fmt: skip
+    compare.add_argument("--api-base", default=None, metavar="URL", help="OpenAI-compatible base URL (default OpenAI)")
+    compare.add_argument("--api-model", default=None, metavar="NAME", help="model name the API serves")
+    compare.add_argument(
+        "--api-key-env", default="OPENAI_API_KEY", metavar="VAR", help="environment variable holding the API key"
+    )
+    compare.add_argument("--only", choices=("local", "api"), help="run one side only")
+    compare.add_argument("--scenario", metavar="FILE", help="cost the runs for this scenario's workload and volume")
+    compare.add_argument("--workload", metavar="NAME", help="which workload of the scenario (default: by task)")
+    compare.add_argument("--max-tokens", type=_positive_int, default=200, metavar="N", help="answer length cap")
+    compare.add_argument("--threads", type=_positive_int, default=None, metavar="N", help="local: CPU threads")
+    compare.add_argument("--context", type=_positive_int, default=2048, metavar="N", help="local: context tokens")
+    compare.add_argument("--gpu-layers", type=int, default=0, metavar="N", help="local: layers offloaded (-1: all)")
+    compare.add_argument(
+        "--calibrate", action="store_true", help="keep the local run's speed: later estimates for it say 'measured'"
+    )
+    _format_arg(compare)
+
     validate = commands.add_parser("validate", help="check a scenario file and print it with defaults filled in")
     validate.add_argument("scenario", help="scenario file (.yaml or .json)")
     _format_arg(validate)
@@ -330,6 +357,99 @@ def cmd_recommend(args: argparse.Namespace) -> None:
         print("\n".join(recommendation_table(r, args.all) for r in results), end="")
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Both sides at once per prompt; a side that cannot start or fails reports why and the other still runs."""
+    from advisor.compare import calibrate, compare, pick_workload
+    from advisor.runners import Runner, RunnerError, RunSettings, make_runner
+
+    scenario = workload = None
+    if args.scenario:
+        from advisor.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        workload = pick_workload(scenario, args.task, args.workload)
+    if args.task:
+        from advisor.prompts import prompts_for
+
+        prompts: Any = prompts_for(args.task)
+    else:
+        prompts = [args.prompt]
+    runners: dict[str, Runner | AdvisorError] = {}
+    if args.only != "api":
+        try:
+            runners["local"] = make_runner(
+                "local", model=args.local, n_ctx=args.context, threads=args.threads, gpu_layers=args.gpu_layers
+            )
+        except RunnerError as e:
+            runners["local"] = e
+    if args.only != "local":
+        if not args.api_model:
+            runners["api"] = RunnerError(
+                f"api: no model given; pass --api-model NAME (and --api-base URL for a server other than OpenAI) "
+                f"and set {args.api_key_env}"
+            )
+        else:
+            try:
+                runners["api"] = make_runner(
+                    "api", model=args.api_model, base_url=args.api_base, api_key_env=args.api_key_env
+                )
+            except RunnerError as e:
+                runners["api"] = e
+    results = compare(prompts, runners, RunSettings(max_tokens=args.max_tokens), scenario, workload)
+    if args.calibrate and not isinstance(runners.get("local"), AdvisorError | None):
+        local = runners["local"]
+        quant = getattr(getattr(local, "facts", None), "quant", "Q4_K_M")
+        kept = [calibrate(r.sides["local"], quant) for r in results if r.sides["local"].ok][-1:]
+        for line in kept:
+            print(f"advisor: {line}", file=sys.stderr)
+    if args.format == "json":
+        data = [r.to_dict() for r in results]
+        print(json.dumps(data[0] if args.prompt else data, indent=2, allow_nan=False))
+    else:
+        print(_compare_table(results), end="")
+    return 0 if any(m.ok for r in results for m in r.sides.values()) else 1
+
+
+COMPARE_ROWS = [
+    ("first token (ms)", "first_token_ms", "{:,.0f}"),
+    ("decode (tokens/s)", "tokens_per_s", "{:,.1f}"),
+    ("total (ms)", "total_ms", "{:,.0f}"),
+    ("prompt tokens", "prompt_tokens", "{:,}"),
+    ("completion tokens", "completion_tokens", "{:,}"),
+    ("cost of this request", "cost_usd", "${:.8f}"),
+    ("monthly at the scenario's volume", "monthly_cost_usd", "${:,.2f}"),
+]
+
+
+def _compare_table(results: list[Any]) -> str:
+    out = []
+    for result in results:
+        sides = result.sides
+        out.append(f"prompt{f' {result.prompt_id}' if result.prompt_id else ''}: {result.prompt[:100]}")
+        rows = []
+        for label, attribute, form in COMPARE_ROWS:
+            row = {"": label}
+            for side, m in sides.items():
+                value = getattr(m, attribute)
+                row[side] = "" if value is None else form.format(value)
+            rows.append(row)
+        for side in ("model", "error"):
+            if side == "error" and all(m.ok for m in sides.values()):
+                continue
+            rows.append({"": side, **{name: getattr(m, side) or "" for name, m in sides.items()}})
+        if result.scores:
+            rows.append({"": "score", **{s: result.scores[s].verdict if s in result.scores else "" for s in sides}})
+        out.append(_render_table(rows))
+        for side, m in sides.items():
+            if m.ok:
+                text = " ".join(m.text.split())
+                out.append(f"  {side}: {text[:300]}{'...' if len(text) > 300 else ''}")
+            if m.cost_basis:
+                out.append(f"  {side} cost: {m.cost_basis}")
+        out.append("")
+    return "\n".join(out)
+
+
 def cmd_validate(args: argparse.Namespace) -> None:
     from advisor.scenario import load_scenario
 
@@ -343,6 +463,7 @@ HANDLERS = {
     "cost": cmd_cost,
     "recommend": cmd_recommend,
     "validate": cmd_validate,
+    "compare": cmd_compare,
 }
 
 
@@ -350,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        HANDLERS[args.command](args)
+        code = HANDLERS[args.command](args)
     except AdvisorError as e:
         print(f"advisor: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -361,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"advisor: internal error: {type(e).__name__}: {e} (set ADVISOR_DEBUG=1 for details)", file=sys.stderr)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -20,6 +20,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One models folder for the whole run: the embedded default model is assembled (and checksummed) once."""
+    import os
+
+    folder = tmp_path_factory.mktemp("models")
+    os.environ["ADVISOR_MODELS_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def catalog():  # type: ignore[no-untyped-def]
     from advisor.catalog import load_catalog

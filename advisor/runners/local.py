@@ -19,11 +19,12 @@ at a time: llama.cpp contexts are not thread-safe, so concurrent runs queue on a
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
 
@@ -37,6 +38,11 @@ DEFAULT_N_CTX = 2048
 FALLBACK_CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma"}
 FALLBACK_CHAT_FORMAT = "chatml"
 PREFERRED_QUANT = "Q4_K_M"
+# owner/repo, owner/repo:file.gguf or owner/repo/file.gguf (names as the Hub allows them)
+HUB_SPEC = re.compile(
+    r"(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?::(?P<file>[\w./-]+\.gguf)|/(?P<path_file>[\w.-]+\.gguf))?",
+    re.IGNORECASE,
+)
 
 
 def models_dir() -> Path:
@@ -71,18 +77,18 @@ def resolve_model(spec: str | None) -> Path:
         if path.is_dir() or path.suffix.lower() != ".gguf":
             raise RunnerError(f"local model: {spec} is not a .gguf file")
         return path
-    if spec.lower().endswith(".gguf") and spec.count("/") != 2 and ":" not in spec:
-        raise RunnerError(f"local model: no such file {spec}")
-    repo, _, filename = spec.partition(":")
-    if repo.count("/") == 2 and not filename:  # owner/repo/file.gguf
-        owner, name, filename = repo.split("/")
-        repo = f"{owner}/{name}"
-    if repo.count("/") != 1:
+    hub = HUB_SPEC.fullmatch(spec)
+    if hub is not None and not (hub["file"] or hub["path_file"]) and spec.lower().endswith(".gguf"):
+        hub = None  # models/x.gguf: a file path that does not exist, not a repo named "x.gguf"
+    if hub is None:
+        if spec.lower().endswith(".gguf") or spec.startswith(("/", ".", "~")):
+            raise RunnerError(f"local model: no such file {spec}")
         raise RunnerError(
             f"local model: must be 'default', a path to a .gguf file, or a Hugging Face repo like "
             f"'owner/repo' or 'owner/repo:file.gguf', got {spec!r}"
         )
-    return download_from_hub(repo, filename or None)
+    repo, filename = hub["repo"], hub["file"] or hub["path_file"]
+    return download_from_hub(repo, filename)
 
 
 def download_from_hub(repo: str, filename: str | None) -> Path:
@@ -202,7 +208,8 @@ class LocalRunner:
         self._lock = threading.Lock()
         self.chat_format = chat_format_for(facts)
         try:
-            self._llm = Llama(
+            # Held as Any: llama-cpp-python's stream types are unions of dicts that its own chunks don't narrow.
+            self._llm: Any = Llama(
                 model_path=str(facts.path),
                 n_ctx=n_ctx,
                 n_threads=self.threads,
@@ -240,7 +247,7 @@ class LocalRunner:
                     temperature=settings.temperature,
                 )
                 for chunk in stream:
-                    piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                    piece = chunk["choices"][0]["delta"].get("content")
                     if not piece:
                         continue
                     if first is None:

@@ -1,0 +1,197 @@
+"""Side by side: the same prompt on a local model and an API model at once, measured, costed and scored.
+
+Both sides run in their own thread, so a slow or failing side neither delays nor spoils the other. Each side's
+`Measurement` then gets two cost figures:
+- local: with a scenario, the TCO engine's cost per token for the scenario's hardware (or this machine when it
+  names none) times this request's tokens, and the engine's monthly cost at the scenario's volume; without one,
+  the electricity this run used on this machine;
+- API: the genai-prices price of this request (the runner prices it), and that price at the workload's token
+  shape times its monthly volume.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from advisor.errors import AdvisorError
+from advisor.runners import Measurement, Runner, RunSettings, TextCallback
+
+if TYPE_CHECKING:
+    from advisor.prompts import SamplePrompt, Score
+    from advisor.scenario import Scenario, Workload
+
+THIS_MACHINE = "this-machine"
+
+
+@dataclass
+class SideBySide:
+    """One prompt's result on every side that ran."""
+
+    prompt: str
+    sides: dict[str, Measurement]
+    prompt_id: str | None = None
+    scores: dict[str, Score] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"prompt": self.prompt, "prompt_id": self.prompt_id}
+        for side, measurement in self.sides.items():
+            data[side] = measurement.to_dict()
+            if side in self.scores:
+                data[side]["score"] = {"verdict": self.scores[side].verdict, "detail": self.scores[side].detail}
+        return data
+
+
+def run_sides(
+    prompt: str,
+    runners: dict[str, Runner | AdvisorError],
+    settings: RunSettings,
+    on_text: Callable[[str], TextCallback | None] | None = None,
+) -> dict[str, Measurement]:
+    """Run `prompt` on every side at once. A side given as an error (it could not be set up) reports that error."""
+    results: dict[str, Measurement] = {}
+
+    def one(side: str, runner: Runner) -> None:
+        try:
+            results[side] = runner.run(prompt, settings, on_text(side) if on_text else None)
+        except Exception as e:
+            results[side] = Measurement(runner=getattr(runner, "name", side), model="?", error=f"runner failed: {e}")
+
+    threads = []
+    for side, runner in runners.items():
+        if isinstance(runner, AdvisorError):
+            results[side] = Measurement(runner=side, model="", error=str(runner))
+            continue
+        thread = threading.Thread(target=one, args=(side, runner), name=f"run-{side}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return {side: results[side] for side in runners}
+
+
+def pick_workload(scenario: Scenario, task: str | None = None, name: str | None = None) -> Workload:
+    """The workload a comparison is costed for: the named one, else the first of the task, else the first."""
+    if name is not None:
+        for workload in scenario.workloads:
+            if workload.name == name:
+                return workload
+        from advisor.errors import UnknownIdError
+
+        raise UnknownIdError("workload", name, [w.name for w in scenario.workloads])
+    matching = [w for w in scenario.workloads if task is not None and w.task == task]
+    return (matching or scenario.workloads)[0]
+
+
+def cost_local(
+    measurement: Measurement, quant: str, scenario: Scenario | None, workload: Workload | None, catalog: Any = None
+) -> None:
+    """Fill the local side's cost of this request and, with a scenario, its monthly cost at the volume."""
+    if not measurement.ok or measurement.total_ms is None:
+        return
+    from advisor.cost import has_price, self_hosted_cost
+    from advisor.fit import make_deployment
+
+    if scenario is None or workload is None:
+        from advisor.scenario import Assumptions
+        from advisor.this_machine import detect_this_machine
+
+        profile = detect_this_machine()
+        price = Assumptions().electricity_usd_per_kwh
+        kwh = profile.power_w * measurement.total_ms / 3_600_000 / 1000
+        measurement.cost_usd = kwh * price
+        measurement.cost_basis = (
+            f"electricity for this run on this machine ({profile.power_w:g} W x {measurement.total_ms / 1000:.2f} s "
+            f"at ${price:.2f}/kWh); pass a scenario for hardware, ops and a monthly figure"
+        )
+        return
+    hardware = scenario.hardware.profile or THIS_MACHINE
+    try:
+        deployment = make_deployment(measurement.model, hardware, quant, scenario.hardware.count, catalog)
+        ownership = scenario.hardware.ownership
+        # Hardware with no price for how it is held (this machine, owned) costs its electricity, as in options.py.
+        paid_as: Any = ownership if has_price(deployment, ownership) else "energy_only"
+        cost = self_hosted_cost(deployment, workload, scenario.assumptions, paid_as)
+    except AdvisorError as e:
+        measurement.cost_basis = f"no self-hosted cost on {hardware}: {e}"
+        return
+    monthly = cost.monthly_usd["expected"]
+    if not monthly < float("inf"):
+        measurement.cost_basis = f"{measurement.model} cannot serve {workload.name} on {hardware} (memory)"
+        return
+    tokens = (measurement.prompt_tokens or 0) + (measurement.completion_tokens or 0)
+    measurement.cost_usd = cost.per_mtok_usd * tokens / 1e6
+    measurement.monthly_cost_usd = monthly
+    basis = "measured" if deployment.measured else "estimated"
+    measurement.cost_basis = (
+        f"TCO engine: {cost.deployment.hardware.id} ({str(paid_as).replace('_', ' ')}), "
+        f"${cost.per_mtok_usd:,.2f} per 1M tokens at {workload.name}'s volume, speed {basis}"
+    )
+
+
+def cost_api(measurement: Measurement, runner: Runner, workload: Workload | None, scenario: Scenario | None) -> None:
+    """The monthly cost of the API side: its price at the workload's token shape, times the workload's volume."""
+    price = getattr(runner, "price_per_request", None)
+    if not measurement.ok or workload is None or scenario is None or price is None:
+        return
+    per_request = price(workload.input_tokens, workload.output_tokens, workload.cached_input_share)
+    if per_request is not None:
+        measurement.monthly_cost_usd = per_request * workload.requests_per_day * scenario.assumptions.days_per_month
+
+
+def compare(
+    prompts: list[SamplePrompt] | list[str],
+    runners: dict[str, Runner | AdvisorError],
+    settings: RunSettings | None = None,
+    scenario: Scenario | None = None,
+    workload: Workload | None = None,
+    on_text: Callable[[str], TextCallback | None] | None = None,
+) -> list[SideBySide]:
+    """Every prompt on every side, costed for `workload` of `scenario` (when given) and scored where it can be."""
+    from advisor.prompts import SamplePrompt, score
+
+    results = []
+    for item in prompts:
+        sample = item if isinstance(item, SamplePrompt) else None
+        text = sample.text if sample else str(item)
+        run = settings or RunSettings()
+        if sample is not None and sample.system and run.system is None:
+            run = RunSettings(run.max_tokens, run.temperature, sample.system, run.timeout_s)
+        sides = run_sides(text, runners, run, on_text)
+        for side, measurement in sides.items():
+            runner = runners[side]
+            if isinstance(runner, AdvisorError):
+                continue
+            if side == "local":
+                quant = getattr(getattr(runner, "facts", None), "quant", "Q4_K_M")
+                cost_local(
+                    measurement, quant, scenario, workload, getattr(getattr(runner, "facts", None), "catalog", None)
+                )
+            else:
+                cost_api(measurement, runner, workload, scenario)
+        scores = {side: score(m.text, sample) for side, m in sides.items() if sample is not None and m.ok}
+        results.append(SideBySide(text, sides, sample.id if sample else None, scores))
+    return results
+
+
+def calibrate(measurement: Measurement, quant: str, hardware: str = THIS_MACHINE) -> str:
+    """Store a local run's speed for (model, quant, hardware); later estimates for the pair say 'measured'."""
+    from advisor.calibration import record_measurement
+
+    if not measurement.ok or not measurement.tokens_per_s:
+        raise AdvisorError("measurements: this run has no decode speed to keep (it failed or made < 2 tokens)")
+    record_measurement(
+        measurement.model,
+        quant,
+        hardware,
+        measurement.tokens_per_s,
+        measurement.first_token_ms,
+        measurement.prompt_tokens or None,
+    )
+    return (
+        f"{measurement.model} {quant} on {hardware}: {measurement.tokens_per_s:,.1f} tokens/s and a "
+        f"{measurement.first_token_ms or 0:,.0f} ms first token for a {measurement.prompt_tokens}-token prompt "
+        "now replace the estimate"
+    )

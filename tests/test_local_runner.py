@@ -1,0 +1,264 @@
+"""The local runner with the real bundled model: generation, timings, prompt format, fit check, model sources,
+8 concurrent runs on one loaded model, costs, calibration and `advisor compare`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from advisor.catalog import load_catalog
+from advisor.compare import calibrate, compare, cost_local, pick_workload, run_sides
+from advisor.examples import example_scenarios
+from advisor.fit import estimate_fit
+from advisor.runners import Measurement, RunnerError, RunSettings, make_runner, runner_names
+from advisor.runners.local import (
+    FALLBACK_CHAT_FORMAT,
+    LocalModelFacts,
+    LocalRunner,
+    chat_format_for,
+    check_fits,
+    default_model_path,
+    model_facts,
+    resolve_model,
+)
+
+SHORT = RunSettings(max_tokens=24)
+
+
+@pytest.fixture(scope="module")
+def runner() -> LocalRunner:
+    made = make_runner("local", n_ctx=1024)
+    assert isinstance(made, LocalRunner)
+    return made
+
+
+def test_the_default_model_really_generates_and_is_measured(runner: LocalRunner) -> None:
+    pieces: list[str] = []
+    result = runner.run("Write one sentence about running shoes.", SHORT, pieces.append)
+    assert result.ok, result.error
+    assert result.text and "".join(pieces) == result.text
+    assert result.completion_tokens == len(pieces) <= SHORT.max_tokens
+    assert result.first_token_ms is not None and 0 < result.first_token_ms < result.total_ms  # type: ignore[operator]
+    assert result.tokens_per_s is not None and result.tokens_per_s > 0
+    # Gemma's turn markers around the prompt (the bundled GGUF has no chat template: the documented fallback).
+    rendered = b"<start_of_turn>user\nWrite one sentence about running shoes.<end_of_turn>\n<start_of_turn>model\n"
+    assert result.prompt_tokens == len(runner._llm.tokenize(rendered, add_bos=True, special=True))
+    assert runner.template == "fallback format 'gemma'"
+    assert result.model == "gemma-3-270m" and result.extra["quant"] == "Q4_K_M"
+
+
+def test_the_default_model_is_assembled_once_and_checksummed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_MODELS_DIR", str(tmp_path))
+    path = default_model_path()
+    assert path.parent == tmp_path and path.stat().st_size > 200_000_000
+    assert default_model_path() == path  # a second call reuses the checked file
+    with path.open("r+b") as damaged:
+        damaged.seek(1000)
+        damaged.write(b"\0" * 16)
+    with pytest.raises(RunnerError, match="could not assemble the default model"):
+        default_model_path()
+
+
+def test_eight_concurrent_runs_on_one_model_neither_crash_nor_interleave(runner: LocalRunner) -> None:
+    prompts = [f"List {n} fruits." for n in range(2, 10)]
+    solo = {p: runner.run(p, SHORT).text for p in prompts}
+    streamed: dict[str, list[str]] = {p: [] for p in prompts}
+    results: dict[str, Measurement] = {}
+
+    def one(prompt: str) -> None:
+        results[prompt] = runner.run(prompt, SHORT, streamed[prompt].append)
+
+    threads = [threading.Thread(target=one, args=(p,)) for p in prompts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert set(results) == set(prompts)
+    for prompt in prompts:
+        assert results[prompt].ok, results[prompt].error
+        assert "".join(streamed[prompt]) == results[prompt].text == solo[prompt]  # greedy: same text as alone
+
+
+def test_a_model_that_would_not_fit_is_refused_with_the_shortfall() -> None:
+    catalog = load_catalog()
+    big = LocalModelFacts(
+        Path("llama-70b.gguf"), catalog.models["llama-3.3-70b-instruct"], "Q4_K_M", catalog, "llama", None
+    )
+    fit = estimate_fit("llama-3.3-70b-instruct", "raspberry-pi-5", "Q4_K_M", 4096, catalog=catalog)
+    with pytest.raises(RunnerError) as error:
+        check_fits(big, 4096, "raspberry-pi-5")
+    message = str(error.value)
+    assert f"needs about {fit.total_gb:.1f} GB" in message
+    assert f"{fit.total_gb - fit.available_gb:.1f} GB short" in message
+
+
+@pytest.mark.parametrize(
+    ("template", "architecture", "expected"),
+    [("{% for m in messages %}...", "llama", None), (None, "gemma3", "gemma"), (None, "qwen2", FALLBACK_CHAT_FORMAT)],
+)
+def test_prompt_format_is_the_gguf_template_or_the_documented_fallback(
+    template: str | None, architecture: str, expected: str | None
+) -> None:
+    facts = model_facts(default_model_path())
+    changed = LocalModelFacts(facts.path, facts.model, facts.quant, facts.catalog, architecture, template)
+    assert chat_format_for(changed) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("/no/such/model.gguf", "no such file /no/such/model.gguf"),
+        ("not a model", "must be 'default', a path to a .gguf file, or a Hugging Face repo"),
+    ],
+)
+def test_bad_model_specs_say_what_is_allowed(spec: str, message: str) -> None:
+    with pytest.raises(RunnerError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        resolve_model(spec)
+
+
+def test_a_file_that_is_not_gguf_is_refused(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(RunnerError, match=r"is not a \.gguf file"):
+        resolve_model(str(text))
+
+
+def test_hugging_face_offline_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    with pytest.raises(RunnerError, match="not in the local cache and the machine looks offline"):
+        resolve_model("unsloth/gemma-3-270m-it-GGUF:gemma-3-270m-it-Q4_K_M.gguf")
+
+
+def test_hugging_face_offline_cache_is_honoured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A file already in the hub cache loads offline: the cache layout huggingface-hub itself writes."""
+    cache = tmp_path / "hub"
+    repo = cache / "models--someone--tiny-gguf"
+    commit = "0" * 40
+    snapshot = repo / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    shutil.copyfile(default_model_path(), snapshot / "tiny-Q4_K_M.gguf")
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    path = resolve_model("someone/tiny-gguf:tiny-Q4_K_M.gguf")
+    assert path.resolve() == (snapshot / "tiny-Q4_K_M.gguf").resolve()
+    assert model_facts(path).quant == "Q4_K_M"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"n_ctx": 16}, "context: must be >= 128"),
+        ({"threads": 0}, "threads: must be >= 1"),
+        ({"gpu_layers": -5}, "gpu-layers"),
+    ],
+)
+def test_bad_settings_name_the_setting(options: dict[str, int], message: str) -> None:
+    with pytest.raises(RunnerError, match=message):
+        make_runner("local", **options)
+
+
+def test_registry_lists_the_built_ins_and_refuses_unknown_names() -> None:
+    assert {"local", "api"} <= set(runner_names())
+    with pytest.raises(RunnerError, match="runner: must be one of"):
+        make_runner("carrier-pigeon")
+
+
+def test_one_side_failing_to_start_leaves_the_other_side_alone(runner: LocalRunner) -> None:
+    sides = run_sides("Say hello.", {"local": runner, "api": RunnerError("api: not set up")}, SHORT)
+    assert sides["local"].ok and sides["local"].text
+    assert sides["api"].error == "api: not set up"
+
+
+def test_local_cost_uses_the_tco_engine_for_the_scenarios_hardware(runner: LocalRunner) -> None:
+    from advisor.cost import self_hosted_cost
+    from advisor.fit import make_deployment
+
+    scenario = example_scenarios()["shoe-store"]  # rented L4
+    workload = pick_workload(scenario, "customer_support")
+    [result] = compare(["Say hello."], {"local": runner}, SHORT, scenario, workload)
+    local = result.sides["local"]
+    expected = self_hosted_cost(
+        make_deployment("gemma-3-270m", "l4", "Q4_K_M"), workload, scenario.assumptions, "rented"
+    )
+    tokens = (local.prompt_tokens or 0) + (local.completion_tokens or 0)
+    assert local.cost_usd == pytest.approx(expected.per_mtok_usd * tokens / 1e6)
+    assert local.monthly_cost_usd == pytest.approx(expected.monthly_usd["expected"])
+    assert "TCO engine: l4 (rented)" in (local.cost_basis or "")
+
+
+def test_without_a_scenario_the_local_cost_is_this_runs_electricity() -> None:
+    from advisor.this_machine import detect_this_machine
+
+    measurement = Measurement(runner="local", model="gemma-3-270m", total_ms=2000.0)
+    cost_local(measurement, "Q4_K_M", None, None)
+    assert measurement.cost_usd == pytest.approx(detect_this_machine().power_w * 2 / 3600 / 1000 * 0.15)
+    assert measurement.monthly_cost_usd is None
+
+
+def test_keeping_a_run_makes_the_estimate_measured(runner: LocalRunner) -> None:
+    result = runner.run("Name a colour.", SHORT)
+    before = estimate_fit("gemma-3-270m", "this-machine", "Q4_K_M", 2048)
+    assert before.basis == "estimated"
+    calibrate(result, "Q4_K_M")
+    after = estimate_fit("gemma-3-270m", "this-machine", "Q4_K_M", 2048, prompt_tokens=result.prompt_tokens)
+    assert after.basis == "measured"
+    assert after.tokens_per_s["expected"] == pytest.approx(result.tokens_per_s)
+    assert after.first_token_ms["expected"] == pytest.approx(result.first_token_ms)
+
+
+def test_a_failed_run_cannot_be_kept() -> None:
+    from advisor.errors import AdvisorError
+
+    with pytest.raises(AdvisorError, match="no decode speed to keep"):
+        calibrate(Measurement(runner="local", model="x", error="boom"), "Q4_K_M")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli", "compare", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_compare_prints_both_sides_as_json_with_the_api_side_explaining_itself() -> None:
+    done = cli("--prompt", "Name three colours.", "--max-tokens", "16", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    local, api = data["local"], data["api"]
+    for key in ("first_token_ms", "tokens_per_s", "total_ms", "prompt_tokens", "completion_tokens", "cost_usd", "text"):
+        assert key in local and key in api
+    assert "error" not in local and local["completion_tokens"] > 0 and local["text"]
+    assert api["error"].startswith("api: no model given; pass --api-model NAME")
+    assert "OPENAI_API_KEY" in api["error"]
+
+
+def test_cli_compare_runs_a_tasks_sample_prompts_and_scores_them(tmp_path: Path) -> None:
+    from advisor.prompts import prompts_for
+
+    scenario = tmp_path / "s.yaml"
+    example_scenarios()["reviews-sentiment"].save(scenario)
+    done = cli("--task", "classification", "--only", "local", "--max-tokens", "8", "--scenario", str(scenario))
+    assert done.returncode == 0, done.stderr
+    for prompt in prompts_for("classification"):
+        assert f"prompt {prompt.id}:" in done.stdout
+    assert "score" in done.stdout and "TCO engine" in done.stdout
+
+
+def test_cli_compare_with_nothing_that_can_run_exits_1() -> None:
+    done = cli("--prompt", "hi", "--only", "local", "--local", "/no/such.gguf", "--format", "json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["local"]["error"] == "local model: no such file /no/such.gguf"
