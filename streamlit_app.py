@@ -39,6 +39,7 @@ PAGES = [
     st.Page("app_pages/recommendation.py", title="Recommendation", icon=":material/verified:"),
     st.Page("app_pages/costs.py", title="Costs", icon=":material/payments:"),
     st.Page("app_pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
+    st.Page("app_pages/live_compare.py", title="Live compare", icon=":material/compare_arrows:"),
 ]
 navigation = st.navigation(PAGES)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from advisor.calibration import store_version
 from advisor.catalog import Catalog, load_catalog
 from advisor.recommend import Recommendation, recommend
 from advisor.scenario import Scenario
@@ -31,13 +32,17 @@ def catalog() -> Catalog:
 
 
 @st.cache_resource(max_entries=32)
-def _recommendation(scenario_json: str) -> Recommendation:
+def _recommendation(scenario_json: str, measurements_version: float) -> Recommendation:
+    del measurements_version  # part of the cache key only: a new live measurement changes the estimates
     return recommend(Scenario.model_validate_json(scenario_json), catalog())
 
 
 def recommendation_for(scenario: Scenario) -> Recommendation:
-    """The advisor's recommendation for `scenario`, computed once per distinct scenario (shared: do not mutate)."""
-    return _recommendation(scenario.model_dump_json())
+    """The advisor's recommendation for `scenario`, computed once per distinct scenario and set of measurements.
+
+    Shared between sessions: do not mutate it.
+    """
+    return _recommendation(scenario.model_dump_json(), store_version())
 
 
 def usd(amount: float) -> str:
