@@ -6,14 +6,22 @@ import re
 import sys
 from pathlib import Path
 
-from . import bench_app, bench_prices, bench_recommend, bench_sensitivity, bench_startup, bench_this_machine
+from . import (
+    bench_app,
+    bench_prices,
+    bench_recommend,
+    bench_runner,
+    bench_sensitivity,
+    bench_startup,
+    bench_this_machine,
+)
 from .common import RESULTS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict, app: dict) -> str:
+def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict, app: dict, runner: dict) -> str:
     rows = [
         (
             "One workload x every API model",
@@ -80,6 +88,22 @@ def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict, ap
             "< 400 MB",
         ),
         (
+            "Local runner decode",
+            f"{runner['model']}, {runner['decode_tokens']} tokens, {runner['threads']} threads",
+            f"{runner['runner_decode_tokens_per_s']:.1f} tok/s",
+            f"bare llama_cpp generate loop, same model and prompt: {runner['bare_decode_tokens_per_s']:.1f} tok/s",
+            f"{runner['decode_ratio']:.3f}x",
+            ">= 0.95x",
+        ),
+        (
+            "Local runner first token",
+            f"{runner['prompt_tokens']}-token chat prompt, fresh context",
+            f"{runner['runner_first_token_ms']:.1f} ms",
+            f"bare loop: {runner['bare_first_token_ms']:.1f} ms",
+            f"{runner['added_first_token_ms']:+.1f} ms added",
+            "< 15 ms added",
+        ),
+        (
             "Default model decode (this machine)",
             "Gemma 3 270M Q4_K_M",
             f"estimate {machine['estimated_decode_tokens_per_s']['expected']:.1f} tok/s",
@@ -109,7 +133,8 @@ def main() -> int:
     machine = bench_this_machine.run()
     rec = bench_recommend.run()
     app = bench_app.run()
-    table = _table(prices, grid, startup, machine, rec, app)
+    runner = bench_runner.run()
+    table = _table(prices, grid, startup, machine, rec, app, runner)
     (RESULTS / "README.md").write_text("# Benchmark results\n\n" + table + "\n")
     print(table)
     if README.exists():
