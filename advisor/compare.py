@@ -6,7 +6,7 @@ Both sides run in their own thread, so a slow or failing side neither delays nor
   names none) times this request's tokens, and the engine's monthly cost at the scenario's volume; without one,
   the electricity this run used on this machine;
 - API: the genai-prices price of this request (the runner prices it), and that price at the workload's token
-  shape times its monthly volume.
+  shape times its monthly volume (prompt caching left out: a conservative figure).
 """
 
 from __future__ import annotations
@@ -133,10 +133,10 @@ def cost_local(
 
 def cost_api(measurement: Measurement, runner: Runner, workload: Workload | None, scenario: Scenario | None) -> None:
     """The monthly cost of the API side: its price at the workload's token shape, times the workload's volume."""
-    price = getattr(runner, "price_per_request", None)
-    if not measurement.ok or workload is None or scenario is None or price is None:
+    request_cost = getattr(runner, "request_cost", None)
+    if not measurement.ok or workload is None or scenario is None or request_cost is None:
         return
-    per_request = price(workload.input_tokens, workload.output_tokens, workload.cached_input_share)
+    per_request, _basis = request_cost(workload.input_tokens, workload.output_tokens)
     if per_request is not None:
         measurement.monthly_cost_usd = per_request * workload.requests_per_day * scenario.assumptions.days_per_month
 
