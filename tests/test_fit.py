@@ -106,6 +106,22 @@ def test_a_measured_first_token_carries_to_other_prompt_lengths(catalog) -> None
     assert at_500.basis == "measured"
 
 
+def test_a_measurement_carries_to_another_quantisation_by_the_estimates_ratio(catalog) -> None:
+    from advisor.calibration import record_measurement
+    from advisor.fit import CARRY_CONTEXT, make_deployment
+
+    q4 = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", catalog=catalog)
+    q8 = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q8_0", catalog=catalog)
+    estimated_ratio = float(q4.decode_step_s(CARRY_CONTEXT, 1) / q8.decode_step_s(CARRY_CONTEXT, 1))
+    assert estimated_ratio < 1  # Q8_0 reads more bytes per token: slower
+    record_measurement("gemma-3-270m", "Q4_K_M", "cpu-laptop-8c", 100.0, 50.0, prompt_tokens=20)
+    carried = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q8_0", catalog=catalog).measured
+    assert carried["tokens_per_s"] == pytest.approx(100.0 * estimated_ratio)
+    assert (carried["first_token_ms"], carried["prompt_tokens"]) == (50.0, 20.0)
+    q8_fit = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q8_0", 2048, catalog=catalog)
+    assert q8_fit.basis == "measured"
+
+
 def test_models_that_fit_ranks_largest_first_and_respects_context(catalog) -> None:
     results = models_that_fit("rtx-4090", context_tokens=8192, catalog=catalog)
     assert results, "a 24 GB card fits many models"
