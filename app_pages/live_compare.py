@@ -114,18 +114,27 @@ def stream_both(
     return done[0]
 
 
+METRIC_ROWS = {
+    "First token": ("first_token_ms", "{:,.0f} ms"),
+    "Decode speed": ("tokens_per_s", "{:,.1f} tokens/s"),
+    "Whole answer": ("total_ms", "{:,.0f} ms"),
+    "Prompt tokens": ("prompt_tokens", "{:,}"),
+    "Completion tokens": ("completion_tokens", "{:,}"),
+    "This request": ("cost_usd", "${:,.6f}"),
+    "Monthly at the scenario's volume": ("monthly_cost_usd", "${:,.2f}"),
+}
+
+
 def metrics_frame(result: SideBySide) -> pd.DataFrame:
-    rows = {
-        "First token (ms)": "first_token_ms",
-        "Decode (tokens/s)": "tokens_per_s",
-        "Total (ms)": "total_ms",
-        "Prompt tokens": "prompt_tokens",
-        "Completion tokens": "completion_tokens",
-        "This request (USD)": "cost_usd",
-        "Monthly at the scenario's volume (USD)": "monthly_cost_usd",
+    """The measurements as text, one column per side; a figure the side could not give shows as a dash."""
+    data = {
+        SIDES[side]: [
+            "—" if getattr(m, attribute) is None else form.format(getattr(m, attribute))
+            for attribute, form in METRIC_ROWS.values()
+        ]
+        for side, m in result.sides.items()
     }
-    data = {SIDES[s]: [getattr(m, attribute) for attribute in rows.values()] for s, m in result.sides.items()}
-    return pd.DataFrame(data, index=list(rows))
+    return pd.DataFrame(data, index=list(METRIC_ROWS))
 
 
 def speed_figure(result: SideBySide) -> go.Figure:
@@ -223,6 +232,11 @@ with st.container(border=True):
             help="'default' (Gemma 3 270M Q4_K_M, bundled), a .gguf path, or a Hugging Face repo "
             "like owner/repo:file.gguf.",
         )
+        if model.strip() in ("", DEFAULT_MODEL):
+            st.caption(
+                "The bundled default is Gemma 3 270M, a base model: it shows real speed and cost on this machine, "
+                "not answer quality. For answers, give an instruction-tuned GGUF."
+            )
         threads_column, context_column = st.columns(2)
         threads = threads_column.number_input(
             "Threads", min_value=1, max_value=256, value=os.cpu_count() or 1, key="live_threads"

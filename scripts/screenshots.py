@@ -14,12 +14,13 @@ from tests.app_server import REPO, launch_chromium, running_app
 
 DOCS = REPO / "docs"
 WAIT_MS = 60_000
-# page path, file name, height in pixels, what must be on screen before the picture is taken
+# page path, file name, height in pixels, a button to press first (or None), what must be on screen for the picture
 SHOTS = [
-    ("", "questionnaire", 1500, '[data-testid="stForm"]'),
-    ("recommendation", "recommendation", 1500, ".js-plotly-plot .main-svg"),
-    ("costs", "costs", 1500, ".js-plotly-plot .main-svg"),
-    ("catalog", "catalog", 1500, '[data-testid="stDataFrame"]'),
+    ("", "questionnaire", 1500, None, '[data-testid="stForm"]'),
+    ("recommendation", "recommendation", 1500, None, ".js-plotly-plot .main-svg"),
+    ("costs", "costs", 1500, None, ".js-plotly-plot .main-svg"),
+    ("catalog", "catalog", 1500, None, '[data-testid="stDataFrame"]'),
+    ("live_compare", "live-compare", 1700, "Run both", ".js-plotly-plot .main-svg"),
 ]
 
 
@@ -34,9 +35,11 @@ def main() -> int:
     ):
         browser = launch_chromium(playwright)
         try:
-            for path, name, height, ready in SHOTS:
+            for path, name, height, button, ready in SHOTS:
                 page = browser.new_page(viewport={"width": 1440, "height": height}, device_scale_factor=1)
                 page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+                if button:
+                    page.get_by_role("button", name=button).click(timeout=WAIT_MS)
                 page.locator(ready).first.wait_for(state="visible", timeout=WAIT_MS)
                 page.wait_for_timeout(1500)  # let plotly finish its transition and fonts settle
                 target = DOCS / f"{name}.png"

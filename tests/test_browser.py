@@ -168,3 +168,25 @@ def test_a_share_link_is_a_fresh_servers_first_request(app_url: str) -> None:
             no_errors(page)
         finally:
             browser.close()
+
+
+def test_live_compare_streams_the_local_model_and_explains_the_api_side(app_url: str) -> None:
+    """No key set: the local column answers with live metrics, the API column says exactly what to set."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(f"{app_url}/live_compare", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
+            page.get_by_role("button", name="Run both").click()
+            expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("set OPENAI_API_KEY in the environment")).to_be_visible()
+            expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
+            chart_drawn(page)
+            no_errors(page)
+            page.screenshot(path=str(ARTIFACTS / "browser-live-compare.png"))
+        finally:
+            browser.close()

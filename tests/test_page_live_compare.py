@@ -64,8 +64,9 @@ def test_without_an_api_the_local_column_runs_and_the_api_column_says_what_to_se
     assert any("OPENAI_API_KEY" in str(info.value) for info in at.info)
     assert not at.error  # an API side that is not set up is explained, not shown as a failure
     metrics = at.dataframe[0].value
-    assert metrics.loc["Decode (tokens/s)", "Local small model"] == pytest.approx(local.tokens_per_s)
-    assert metrics.loc["Completion tokens", "Local small model"] == local.completion_tokens
+    assert metrics.loc["Decode speed", "Local small model"] == f"{local.tokens_per_s:,.1f} tokens/s"
+    assert metrics.loc["Completion tokens", "Local small model"] == f"{local.completion_tokens:,}"
+    assert metrics.loc["First token", "API model"] == "—"
     assert len(at.get("plotly_chart")) == 1
     # The default scenario's support workload is costed on its rented L4 by the TCO engine.
     assert "TCO engine: l4 (rented)" in (local.cost_basis or "")
