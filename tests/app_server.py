@@ -72,12 +72,17 @@ def running_app(
                 time.sleep(0.1)
             yield url, server
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server process, killing it if it has not gone within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,15 @@ def catalog():  # type: ignore[no-untyped-def]
     from advisor.catalog import load_catalog
 
     return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """llama.cpp's OpenAI-compatible server with the bundled model, standing in for an API: (base URL, model id)."""
+    from tests.llama_server import LlamaServerError, running_llama_server
+
+    try:
+        with running_llama_server(tmp_path_factory.mktemp("llama-server")) as started:
+            yield started
+    except LlamaServerError as e:
+        pytest.fail(str(e))

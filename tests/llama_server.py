@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.app_server import stop
+
 STARTUP_S = 60
 
 
@@ -40,12 +42,7 @@ def running_llama_server(log_dir: Path) -> Iterator[tuple[str, str]]:
     try:
         yield base_url, _wait_for_models(base_url, process, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_for_models(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -14,7 +14,6 @@ import pytest
 from advisor.runners import Measurement, RunnerError, RunSettings
 from advisor.runners.api import ApiRunner, make_api_runner, provider_for_url
 from tests.faulty_server import CHUNKS, PROMPT_TOKENS, FaultyServer, faulty_server, refused_base_url
-from tests.llama_server import LlamaServerError, running_llama_server
 
 SENTINEL = "sk-test-SENTINEL-1234567890"
 FAST = RunSettings(max_tokens=16, timeout_s=1.0)
@@ -58,15 +57,6 @@ def assert_no_secret(runner: ApiRunner, measurement: Measurement, logs: pytest.L
 
 
 # --- a real llama.cpp server --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    try:
-        with running_llama_server(tmp_path_factory.mktemp("llama-server")) as started:
-            yield started
-    except LlamaServerError as e:
-        pytest.fail(str(e))
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,10 @@ from advisor.recommend import recommend
 from advisor.scenario import scenario_from_data
 from advisor.share import QUERY_KEY, encode_scenario
 from tests.apptest import open_app, rerun
-from tests.llama_server import LlamaServerError, running_llama_server
 
 SENTINEL = "sk-live-SENTINEL-0987654321"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    try:
-        with running_llama_server(tmp_path_factory.mktemp("llama-server")) as started:
-            yield started
-    except LlamaServerError as e:
-        pytest.fail(str(e))
 
 
 def run_both(at: AppTest, max_tokens: int = 32) -> SideBySide:
