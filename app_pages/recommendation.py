@@ -71,7 +71,8 @@ def verdict_card(result: WorkloadRecommendation) -> None:
         low, high = pick.monthly_usd["low"], pick.monthly_usd["high"]
         band = "" if usd(low) == usd(high) else f"{usd(low)} to {usd(high)}"
         st.metric("Per month", usd(pick.cost), help=f"Expected; range {band}" if band else "Expected monthly cost.")
-        st.caption(f"{pick.option.label}" + (f" · range {band}" if band else ""))
+        basis = " · speed measured on this hardware" if pick.option.basis == "measured" else ""
+        st.caption(f"{pick.option.label}" + (f" · range {band}" if band else "") + basis)
 
 
 def reasons_section(result: WorkloadRecommendation) -> None:

@@ -262,3 +262,16 @@ def test_cli_compare_with_nothing_that_can_run_exits_1() -> None:
     done = cli("--prompt", "hi", "--only", "local", "--local", "/no/such.gguf", "--format", "json")
     assert done.returncode == 1
     assert json.loads(done.stdout)["local"]["error"] == "local model: no such file /no/such.gguf"
+
+
+def test_a_failing_api_side_keeps_the_local_result(runner: LocalRunner) -> None:
+    """A real misbehaving server (HTTP 500 on every request) on one side, the real model on the other."""
+    from advisor.runners.api import make_api_runner
+    from tests.faulty_server import faulty_server
+
+    with faulty_server("500") as server:
+        api = make_api_runner("some-model", base_url=server.base_url, api_key="sk-test", max_retries=1)
+        api.backoff_base_s = 0.01
+        sides = run_sides("Say hello.", {"local": runner, "api": api}, SHORT)
+    assert sides["local"].ok and sides["local"].text and sides["local"].tokens_per_s
+    assert (sides["api"].error or "").startswith("server error (500) after 1 retry")
