@@ -12,6 +12,7 @@ import os
 import queue
 import threading
 import time
+from urllib.parse import urlparse
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,6 +29,7 @@ RESULT_KEY = "live_result"
 OWN_PROMPT = "__own__"
 SIDES = {"local": "Local small model", "api": "API model"}
 POLL_S = 0.05
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the local model...")
@@ -271,6 +273,13 @@ if result is not None:
     local = result.sides.get("local")
     if local is not None and local.ok and local.tokens_per_s:
         quant = local.extra.get("quant", "Q4_K_M")
+        api_side = result.sides.get("api")
+        if api_side is not None and api_side.ok and urlparse(base.strip()).hostname in LOCAL_HOSTS:
+            st.warning(
+                "The API server runs on this machine too: both sides shared its processor, so the local speed "
+                "above is lower than it is alone. Clear the API model name and run again before keeping it.",
+                icon=":material/warning:",
+            )
         if st.button("Use these measurements", icon=":material/speed:", key="live_calibrate"):
             try:
                 message = calibrate(local, quant)
