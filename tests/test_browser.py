@@ -40,6 +40,20 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         pytest.fail(str(e))
 
 
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright; screenshots go to test-artifacts/."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 def no_errors(page: Any) -> None:
     from playwright.sync_api import expect
 
@@ -66,127 +80,104 @@ def shows_recommendation(page: Any, headline_text: str, total: str, screenshot: 
     page.screenshot(path=str(ARTIFACTS / screenshot))
 
 
-def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str, browser: Any) -> None:
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
     edited = default_scenario().to_dict()
     edited["workloads"][0]["requests_per_day"] = 400_000
     expected = recommend(scenario_from_data(edited))
     first = headline(expected.workloads[0])
     total = f"${expected.total_monthly_cost_usd:,.2f}"
 
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(app_url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
-            no_errors(page)
-            page.screenshot(path=str(ARTIFACTS / "browser-questionnaire.png"))
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(app_url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
+    no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / "browser-questionnaire.png"))
 
-            requests = page.locator('input[aria-label="How many requests a day?"]').first
-            requests.fill("400000")
-            requests.press("Tab")
-            page.get_by_role("button", name="Get the recommendation").click()
-            shows_recommendation(page, first, total, "browser-recommendation.png")
+    requests = page.locator('input[aria-label="How many requests a day?"]').first
+    requests.fill("400000")
+    requests.press("Tab")
+    page.get_by_role("button", name="Get the recommendation").click()
+    shows_recommendation(page, first, total, "browser-recommendation.png")
 
-            # The address bar is the share link: the scenario as submitted, and nothing else.
-            link = page.url
-            assert "/recommendation?" in link
-            assert decode_scenario(link.split(f"{QUERY_KEY}=", 1)[1]).to_dict() == edited
+    # The address bar is the share link: the scenario as submitted, and nothing else.
+    link = page.url
+    assert "/recommendation?" in link
+    assert decode_scenario(link.split(f"{QUERY_KEY}=", 1)[1]).to_dict() == edited
 
-            # A colleague opens it in a fresh browser: same scenario, same verdict and cost.
-            other = browser.new_context(viewport={"width": 1400, "height": 1800})
-            shared = other.new_page()
-            shared.goto(link, wait_until="domcontentloaded")
-            shows_recommendation(shared, first, total, "browser-share-link.png")
-            other.close()
+    # A colleague opens it in a fresh browser: same scenario, same verdict and cost.
+    other = browser.new_context(viewport={"width": 1400, "height": 1800})
+    shared = other.new_page()
+    shared.goto(link, wait_until="domcontentloaded")
+    shows_recommendation(shared, first, total, "browser-share-link.png")
+    other.close()
 
-            # The other two pages, reached through the sidebar, with the same scenario.
-            page.get_by_role("link", name="Costs").first.click()
-            expect(page.get_by_role("heading", name="Costs", exact=True)).to_be_visible(timeout=WAIT_MS)
-            chart_drawn(page)
-            no_errors(page)
-            page.screenshot(path=str(ARTIFACTS / "browser-costs.png"))
-            page.get_by_role("link", name="Catalog").first.click()
-            expect(page.get_by_role("heading", name="Catalog", exact=True)).to_be_visible(timeout=WAIT_MS)
-            expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
-            no_errors(page)
-            page.screenshot(path=str(ARTIFACTS / "browser-catalog.png"))
-            assert decode_scenario(page.url.split(f"{QUERY_KEY}=", 1)[1]).to_dict() == edited
-        finally:
-            browser.close()
+    # The other two pages, reached through the sidebar, with the same scenario.
+    page.get_by_role("link", name="Costs").first.click()
+    expect(page.get_by_role("heading", name="Costs", exact=True)).to_be_visible(timeout=WAIT_MS)
+    chart_drawn(page)
+    no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / "browser-costs.png"))
+    page.get_by_role("link", name="Catalog").first.click()
+    expect(page.get_by_role("heading", name="Catalog", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
+    no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / "browser-catalog.png"))
+    assert decode_scenario(page.url.split(f"{QUERY_KEY}=", 1)[1]).to_dict() == edited
 
 
-def test_a_bad_answer_is_marked_in_the_browser_and_nothing_is_lost(app_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_a_bad_answer_is_marked_in_the_browser_and_nothing_is_lost(app_url: str, browser: Any) -> None:
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(app_url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
-            name = page.locator('input[aria-label="Scenario name"]')
-            name.fill("Edited name")
-            name.press("Tab")
-            total = page.locator('input[aria-label="How long may a whole answer take? (ms)"]').first
-            total.fill("10")
-            total.press("Tab")
-            page.get_by_role("button", name="Get the recommendation").click()
-            # Streamlit typesets ">=" as "≥"; the words after it are what the user reads.
-            expect(page.get_by_text("the first-token target (1,000 ms)")).to_be_visible(timeout=WAIT_MS)
-            expect(page.get_by_text("1 answer to fix (marked above)")).to_be_visible()
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-            expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible()
-            expect(name).to_have_value("Edited name")
-            expect(total).to_have_value("10")
-            page.screenshot(path=str(ARTIFACTS / "browser-questionnaire-error.png"))
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(app_url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
+    name = page.locator('input[aria-label="Scenario name"]')
+    name.fill("Edited name")
+    name.press("Tab")
+    total = page.locator('input[aria-label="How long may a whole answer take? (ms)"]').first
+    total.fill("10")
+    total.press("Tab")
+    page.get_by_role("button", name="Get the recommendation").click()
+    # Streamlit typesets ">=" as "≥"; the words after it are what the user reads.
+    expect(page.get_by_text("the first-token target (1,000 ms)")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("1 answer to fix (marked above)")).to_be_visible()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible()
+    expect(name).to_have_value("Edited name")
+    expect(total).to_have_value("10")
+    page.screenshot(path=str(ARTIFACTS / "browser-questionnaire-error.png"))
 
 
-def test_a_share_link_is_a_fresh_servers_first_request(app_url: str) -> None:
+def test_a_share_link_is_a_fresh_servers_first_request(app_url: str, browser: Any) -> None:
     """Someone opens a link before anyone opened the app: the entrypoint still runs and restores the scenario."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from advisor.examples import example_scenarios
     from advisor.share import encode_scenario
 
     example = example_scenarios()["hospital-records"]
     expected = headline(recommend(example).workloads[0])
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(f"{app_url}/recommendation?{QUERY_KEY}={encode_scenario(example)}", wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
-            expect(page.get_by_text(expected)).to_be_visible(timeout=WAIT_MS)
-            expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible()
-            no_errors(page)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(f"{app_url}/recommendation?{QUERY_KEY}={encode_scenario(example)}", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(expected)).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible()
+    no_errors(page)
 
 
-def test_live_compare_streams_the_local_model_and_explains_the_api_side(app_url: str) -> None:
+def test_live_compare_streams_the_local_model_and_explains_the_api_side(app_url: str, browser: Any) -> None:
     """No key set: the local column answers with live metrics, the API column says exactly what to set."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(f"{app_url}/live_compare", wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
-            page.get_by_role("button", name="Run both").click()
-            expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
-            expect(page.get_by_text("set OPENAI_API_KEY in the environment")).to_be_visible()
-            expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
-            chart_drawn(page)
-            no_errors(page)
-            page.screenshot(path=str(ARTIFACTS / "browser-live-compare.png"))
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(f"{app_url}/live_compare", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name="Run both").click()
+    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("set OPENAI_API_KEY in the environment")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
+    chart_drawn(page)
+    no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / "browser-live-compare.png"))
