@@ -56,7 +56,7 @@ def run_sides(
     def one(side: str, runner: Runner) -> None:
         try:
             results[side] = runner.run(prompt, settings, on_text(side) if on_text else None)
-        except Exception as e:
+        except Exception as e:  # a runner's own bug (a third-party one, say) must not take the other side down
             results[side] = Measurement(runner=getattr(runner, "name", side), model="?", error=f"runner failed: {e}")
 
     threads = []

@@ -275,3 +275,24 @@ def test_a_failing_api_side_keeps_the_local_result(runner: LocalRunner) -> None:
         sides = run_sides("Say hello.", {"local": runner, "api": api}, SHORT)
     assert sides["local"].ok and sides["local"].text and sides["local"].tokens_per_s
     assert (sides["api"].error or "").startswith("server error (500) after 1 retry")
+
+
+def test_a_third_runner_registers_the_way_the_built_ins_do() -> None:
+    """A runner is anything with name, label and run(); compare() treats it like the built-ins."""
+    from advisor.runners import register_runner
+
+    class Echo:
+        name = "echo"
+        label = "echo (test)"
+
+        def run(self, prompt: str, settings: RunSettings, on_text=None) -> Measurement:  # type: ignore[no-untyped-def]
+            for word in prompt.split():
+                if on_text is not None:
+                    on_text(word + " ")
+            return Measurement(runner=self.name, model="echo", text=prompt + " ", completion_tokens=len(prompt.split()))
+
+    register_runner("echo", Echo)
+    assert "echo" in runner_names()
+    pieces: list[str] = []
+    [result] = compare(["one two three"], {"echo": make_runner("echo")}, on_text=lambda side: pieces.append)
+    assert result.sides["echo"].text == "one two three " == "".join(pieces)
