@@ -259,8 +259,9 @@ with st.container(border=True):
     max_tokens = st.slider("Longest answer (tokens)", 16, 512, 128, step=16, key="live_max_tokens")
     run = st.button("Run both", type="primary", icon=":material/play_arrow:", key="live_run", disabled=not text.strip())
 
-runners = build_runners(model, int(n_ctx), int(threads), api_model, base, key_env)
 if run:
+    # Made only when asked: loading a model takes seconds and memory the other pages should not pay for.
+    runners = build_runners(model, int(n_ctx), int(threads), api_model, base, key_env)
     prompt_sample = sample if sample and text == sample.text else None
     result = stream_both(text, prompt_sample, task, runners, RunSettings(max_tokens=max_tokens))
     st.session_state[RESULT_KEY] = result
