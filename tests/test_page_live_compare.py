@@ -95,6 +95,23 @@ def test_both_sides_stream_against_an_openai_compatible_server_and_the_key_goes_
     assert "Completion tokens" in places["page"]  # the page's text was really collected
 
 
+def test_the_key_can_come_from_streamlit_secrets(llama_server: tuple[str, str]) -> None:
+    import streamlit as st
+
+    base_url, model_id = llama_server
+    st.cache_resource.clear()  # an API client made with an environment key earlier in this process must not serve
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.secrets["OPENAI_API_KEY"] = SENTINEL  # no environment variable: conftest removed it
+    rerun(at)
+    at.switch_page("app_pages/live_compare.py")
+    rerun(at)
+    at.text_input(key="live_api_model").input(model_id)
+    at.text_input(key="live_api_base").input(base_url)
+    result = run_both(at, max_tokens=8)
+    assert result.sides["api"].ok, result.sides["api"].error
+    assert SENTINEL not in page_text(at)
+
+
 def test_use_these_measurements_makes_this_machines_estimates_measured() -> None:
     data = example_scenarios()["team-assistant"].to_dict()
     data["hardware"] = {"profile": "this-machine", "ownership": "owned", "count": 1}
