@@ -19,7 +19,7 @@ from advisor.examples import example_scenarios
 from advisor.recommend import recommend
 from advisor.scenario import scenario_from_data
 from advisor.share import QUERY_KEY, encode_scenario
-from tests.apptest import open_app, rerun
+from tests.apptest import ENTRYPOINT, open_app, rerun
 
 SENTINEL = "sk-live-SENTINEL-0987654321"
 
@@ -100,7 +100,7 @@ def test_the_key_can_come_from_streamlit_secrets(llama_server: tuple[str, str]) 
 
     base_url, model_id = llama_server
     st.cache_resource.clear()  # an API client made with an environment key earlier in this process must not serve
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
     at.secrets["OPENAI_API_KEY"] = SENTINEL  # no environment variable: conftest removed it
     rerun(at)
     at.switch_page("app_pages/live_compare.py")
