@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -83,6 +84,15 @@ class SamplePrompt(Strict):
     )
 
 
+def _first_repeat(values: Iterable[str]) -> str | None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
 class PromptSet(Strict):
     """The sample prompts for one task kind of tasks.yaml."""
 
@@ -92,11 +102,8 @@ class PromptSet(Strict):
     @field_validator("prompts")
     @classmethod
     def _unique_prompt_ids(cls, prompts: list[SamplePrompt]) -> list[SamplePrompt]:
-        seen: set[str] = set()
-        for prompt in prompts:
-            if prompt.id in seen:
-                raise ValueError(f"prompt id {prompt.id!r} appears twice in this set; rename one")
-            seen.add(prompt.id)
+        if (repeated := _first_repeat(p.id for p in prompts)) is not None:
+            raise ValueError(f"prompt id {repeated!r} appears twice in this set; rename one")
         return prompts
 
 
@@ -108,11 +115,8 @@ class PromptFile(Strict):
     @field_validator("prompt_sets")
     @classmethod
     def _one_set_per_task(cls, prompt_sets: list[PromptSet]) -> list[PromptSet]:
-        seen: set[str] = set()
-        for prompt_set in prompt_sets:
-            if prompt_set.task in seen:
-                raise ValueError(f"task {prompt_set.task!r} has two prompt sets; merge them")
-            seen.add(prompt_set.task)
+        if (repeated := _first_repeat(p.task for p in prompt_sets)) is not None:
+            raise ValueError(f"task {repeated!r} has two prompt sets; merge them")
         return prompt_sets
 
 
