@@ -32,9 +32,10 @@ run: $(STAMP)
 		--browser.gatherUsageStats false
 
 lint: $(STAMP)
-	$(BIN)/ruff check advisor tests bench app_pages scripts streamlit_app.py
-	$(BIN)/ruff format --check advisor tests bench app_pages scripts streamlit_app.py
+	$(BIN)/ruff check advisor tests bench pages scripts streamlit_app.py
+	$(BIN)/ruff format --check advisor tests bench pages scripts streamlit_app.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from advisor.data.examples import default_scenario
+from advisor.data.prices import genai_prices_version
+from advisor.data.share import QUERY_KEY, decode_scenario, encode_scenario
 from advisor.errors import ScenarioError
-from advisor.examples import default_scenario
-from advisor.prices import genai_prices_version
-from advisor.scenario import Scenario
-from advisor.share import QUERY_KEY, decode_scenario, encode_scenario
-from app_pages.app_state import current_scenario, set_scenario
+from advisor.schema.scenario import Scenario
+from pages import current_scenario, entrypoint_active, set_scenario
 
 LINK_APPLIED_KEY = "share_link_applied"  # the last link value read, so a rerun does not reload it over edits
 
@@ -32,14 +32,14 @@ if link is not None and link != st.session_state.get(LINK_APPLIED_KEY):
     except ScenarioError as e:
         link_error = str(e)
 
-# The pages live in app_pages/, not pages/: Streamlit treats a pages/ folder next to the entrypoint as a legacy
-# multipage app until st.navigation has run once, so a server's first request for /costs would skip this file.
+# A fresh server runs a deep link's page file alone (pages/ is also Streamlit's legacy multipage folder); each page
+# then runs this file first (pages.require_entrypoint), so deep links get the sidebar and state too.
 PAGES = [
-    st.Page("app_pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:", default=True),
-    st.Page("app_pages/recommendation.py", title="Recommendation", icon=":material/verified:"),
-    st.Page("app_pages/costs.py", title="Costs", icon=":material/payments:"),
-    st.Page("app_pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
-    st.Page("app_pages/live_compare.py", title="Live compare", icon=":material/compare_arrows:"),
+    st.Page("pages/questionnaire.py", title="Questionnaire", icon=":material/edit_note:", default=True),
+    st.Page("pages/recommendation.py", title="Recommendation", icon=":material/verified:"),
+    st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
+    st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
+    st.Page("pages/live_compare.py", title="Live compare", icon=":material/compare_arrows:"),
 ]
 navigation = st.navigation(PAGES)
 
@@ -61,4 +61,5 @@ with st.sidebar:
 
 if link_error:
     st.error(f"{link_error}\n\nThe link was not loaded; you are looking at the scenario you had before.")
-navigation.run()
+with entrypoint_active():
+    navigation.run()

@@ -5,7 +5,7 @@ function needs them):
 
     import advisor
     scenario = advisor.load_scenario("examples/shoe-store.yaml")
-    advisor.recommend(scenario).to_dict()                             # verdict, picks, reasons per workload
+    advisor.recommend(scenario).to_dict()                      # verdict, picks, reasons per workload
     advisor.workload_cost_table(scenario, scenario.workloads[0])      # DataFrame of costed options
     advisor.estimate_fit("llama-3.1-8b-instruct", "rtx-4090", context_tokens=8192)
     advisor.sensitivity([1e3, 1e4, 1e5], [600], [150], api_models=["openai/gpt-4o-mini"])
@@ -19,26 +19,29 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Scenario": "advisor.scenario",
-    "Workload": "advisor.scenario",
-    "load_scenario": "advisor.scenario",
-    "parse_scenario": "advisor.scenario",
-    "scenario_from_data": "advisor.scenario",
-    "load_catalog": "advisor.catalog",
-    "Catalog": "advisor.catalog",
-    "estimate_fit": "advisor.fit",
-    "make_deployment": "advisor.fit",
-    "models_that_fit": "advisor.fit",
-    "api_price_table": "advisor.prices",
-    "api_monthly_cost": "advisor.cost",
-    "self_hosted_cost": "advisor.cost",
-    "break_even_requests_per_day": "advisor.cost",
-    "workload_cost_table": "advisor.cost",
-    "sensitivity": "advisor.cost",
-    "model_from_gguf": "advisor.gguf_reader",
-    "recommend": "advisor.recommend",
-    "Recommendation": "advisor.recommend",
-    "load_rules": "advisor.rules",
+    "Scenario": "advisor.schema.scenario",
+    "Workload": "advisor.schema.scenario",
+    "load_scenario": "advisor.data.scenarios",
+    "parse_scenario": "advisor.data.scenarios",
+    "scenario_from_data": "advisor.data.scenarios",
+    "load_catalog": "advisor.data.catalog",
+    "default_catalog": "advisor.data.catalog",
+    "set_default_catalog": "advisor.data.catalog",
+    "Catalog": "advisor.data.catalog",
+    "estimate_fit": "advisor.engine.fit",
+    "make_deployment": "advisor.engine.fit",
+    "models_that_fit": "advisor.engine.fit",
+    "api_price_table": "advisor.data.prices",
+    "api_monthly_cost": "advisor.engine.cost",
+    "self_hosted_cost": "advisor.engine.cost",
+    "break_even_requests_per_day": "advisor.engine.cost",
+    "workload_cost_table": "advisor.engine.tables",
+    "sensitivity": "advisor.engine.tables",
+    "model_from_gguf": "advisor.data.gguf",
+    "recommend": "advisor.engine.recommend",
+    "Recommendation": "advisor.engine.recommend",
+    "load_rules": "advisor.data.catalog",
+    "recommendation_markdown": "advisor.present.text",
     "AdvisorError": "advisor.errors",
 }
 

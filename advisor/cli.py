@@ -11,9 +11,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    from advisor.data.catalog import Catalog
 
 EXIT_USAGE = 2
 
@@ -71,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "recommend", help="SLM, LLM or hybrid per workload: the pick, its cost, the reasons, what would change it"
     )
     recommend.add_argument("scenarios", nargs="+", metavar="FILE", help="scenario file(s) (.yaml or .json)")
-    recommend.add_argument("--rules", metavar="FILE", help="your own rules file (default: the shipped rules)")
+    recommend.add_argument(
+        "--rules",
+        metavar="FILE|NAME",
+        help="your own rules file, or the name of one an installed package declares (default: the shipped rules)",
+    )
     recommend.add_argument("--all", action="store_true", help="list every option considered, not the top ones")
     recommend.add_argument(
         "--format", choices=("table", "json", "markdown"), default="table", help="output format (default: table)"
@@ -181,23 +188,24 @@ def _emit(data: Any, fmt: str, table: str) -> None:
 
 
 def cmd_catalog(args: argparse.Namespace) -> None:
-    from advisor.catalog import catalog_rows, load_catalog
+    from advisor.data.catalog import default_catalog
+    from advisor.present.catalog_view import catalog_rows
 
-    catalog = load_catalog()
+    catalog = default_catalog()
     for path in args.gguf or []:
         catalog, _, _ = catalog.with_gguf(path)
     if args.kind == "api-models":
-        rows = _api_model_rows(show_all=args.all, search=args.search)
+        rows = _api_model_rows(catalog, show_all=args.all, search=args.search)
     else:
         rows = catalog_rows(args.kind, catalog, search=args.search)
     _emit(rows, args.format, _render_table(rows))
 
 
-def _api_model_rows(show_all: bool, search: str | None) -> list[dict[str, Any]]:
-    from advisor.catalog import catalog_rows, load_catalog
+def _api_model_rows(catalog: Catalog, show_all: bool, search: str | None) -> list[dict[str, Any]]:
+    from advisor.present.catalog_view import catalog_rows
 
-    rows = catalog_rows("api-models", search=None)
-    notes = {(n.provider, n.model): n for n in load_catalog().api_notes}
+    rows = catalog_rows("api-models", catalog, search=None)
+    notes = {(n.provider, n.model): n for n in catalog.api_notes}
     out = []
     for row in rows:
         note = notes.get((row["provider"], row["model"]))
@@ -223,10 +231,10 @@ def _api_model_rows(show_all: bool, search: str | None) -> list[dict[str, Any]]:
 
 
 def cmd_fit(args: argparse.Namespace) -> None:
-    from advisor.catalog import load_catalog
-    from advisor.fit import best_quant, estimate_fit, fit_deployment, models_that_fit
+    from advisor.data.catalog import default_catalog
+    from advisor.engine.fit import best_quant, estimate_fit, fit_deployment, models_that_fit
 
-    catalog = load_catalog()
+    catalog = default_catalog()
     if args.model and args.model.lower().endswith(".gguf"):
         catalog, model_entry, file_quant = catalog.with_gguf(args.model)
         args.model = model_entry.id
@@ -260,7 +268,7 @@ def cmd_fit(args: argparse.Namespace) -> None:
     else:
         model = catalog.model(args.model)
         profile = catalog.hardware_profile(args.hardware)
-        deployment = best_quant(model, profile, args.context, args.concurrency, args.count, catalog)
+        deployment = best_quant(model, profile, args.context, args.concurrency, args.count, catalog=catalog)
         quant = deployment.quant if deployment else "Q3_K_M"  # smallest, to show by how much it misses
         result = estimate_fit(
             args.model, args.hardware, quant, args.context, args.concurrency, args.prompt, args.count, catalog
@@ -319,8 +327,8 @@ COST_COLUMNS = [
 
 
 def cmd_cost(args: argparse.Namespace) -> None:
-    from advisor.cost import workload_cost_table
-    from advisor.scenario import load_scenario
+    from advisor.data.scenarios import load_scenario
+    from advisor.engine.tables import workload_cost_table
 
     scenario = load_scenario(args.scenario)
     variant: Literal["standard", "batch"] = "batch" if args.batch else "standard"
@@ -343,16 +351,16 @@ def cmd_cost(args: argparse.Namespace) -> None:
 
 def cmd_recommend(args: argparse.Namespace) -> None:
     """One file prints the recommendation JSON contract itself; several print a JSON list of them."""
-    from advisor.recommend import recommend
-    from advisor.recommend_text import recommendation_table
-    from advisor.scenario import load_scenario
+    from advisor.data.scenarios import load_scenario
+    from advisor.engine.recommend import recommend
+    from advisor.present.text import recommendation_markdown, recommendation_table
 
     results = [recommend(load_scenario(path), rules=args.rules) for path in args.scenarios]
     if args.format == "json":
         data = [r.to_dict(args.all) for r in results]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2, allow_nan=False))
     elif args.format == "markdown":
-        print("\n".join(r.to_markdown() for r in results), end="")
+        print("\n".join(recommendation_markdown(r) for r in results), end="")
     else:
         print("\n".join(recommendation_table(r, args.all) for r in results), end="")
 
@@ -364,14 +372,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     scenario = workload = None
     if args.scenario:
-        from advisor.scenario import load_scenario
+        from advisor.data.scenarios import load_scenario
 
         scenario = load_scenario(args.scenario)
         workload = pick_workload(scenario, args.task, args.workload)
     if args.task:
-        from advisor.prompts import prompts_for
+        from advisor.data.catalog import default_catalog
 
-        prompts: Any = prompts_for(args.task)
+        prompts: Any = default_catalog().prompts_for(args.task)
     else:
         prompts = [args.prompt]
     runners: dict[str, Runner | AdvisorError] = {}
@@ -451,7 +459,7 @@ def _compare_table(results: list[Any]) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> None:
-    from advisor.scenario import load_scenario
+    from advisor.data.scenarios import load_scenario
 
     scenario = load_scenario(args.scenario)
     _emit(scenario.to_dict(), args.format, f"{args.scenario}: valid scenario v1\n\n{scenario.to_yaml()}")

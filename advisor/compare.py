@@ -16,14 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from advisor.errors import AdvisorError
+from advisor.data.catalog import THIS_MACHINE
+from advisor.data.measurements import record_measurement
+from advisor.data.this_machine import detect_this_machine
+from advisor.engine.cost import has_price, self_hosted_cost
+from advisor.engine.fit import make_deployment
+from advisor.engine.scoring import Score, score
+from advisor.errors import AdvisorError, UnknownIdError
 from advisor.runners import Measurement, Runner, RunSettings, TextCallback
+from advisor.schema.prompts import SamplePrompt
+from advisor.schema.scenario import Assumptions
 
 if TYPE_CHECKING:
-    from advisor.prompts import SamplePrompt, Score
-    from advisor.scenario import Scenario, Workload
-
-THIS_MACHINE = "this-machine"
+    from advisor.schema.scenario import Scenario, Workload
 
 
 @dataclass
@@ -78,8 +83,6 @@ def pick_workload(scenario: Scenario, task: str | None = None, name: str | None 
         for workload in scenario.workloads:
             if workload.name == name:
                 return workload
-        from advisor.errors import UnknownIdError
-
         raise UnknownIdError("workload", name, [w.name for w in scenario.workloads])
     matching = [w for w in scenario.workloads if task is not None and w.task == task]
     return (matching or scenario.workloads)[0]
@@ -91,13 +94,7 @@ def cost_local(
     """Fill the local side's cost of this request and, with a scenario, its monthly cost at the volume."""
     if not measurement.ok or measurement.total_ms is None:
         return
-    from advisor.cost import has_price, self_hosted_cost
-    from advisor.fit import make_deployment
-
     if scenario is None or workload is None:
-        from advisor.scenario import Assumptions
-        from advisor.this_machine import detect_this_machine
-
         profile = detect_this_machine()
         price = Assumptions().electricity_usd_per_kwh
         kwh = profile.power_w * measurement.total_ms / 3_600_000 / 1000
@@ -150,8 +147,6 @@ def compare(
     on_text: Callable[[str], TextCallback | None] | None = None,
 ) -> list[SideBySide]:
     """Every prompt on every side, costed for `workload` of `scenario` (when given) and scored where it can be."""
-    from advisor.prompts import SamplePrompt, score
-
     results = []
     for item in prompts:
         sample = item if isinstance(item, SamplePrompt) else None
@@ -178,8 +173,6 @@ def compare(
 
 def calibrate(measurement: Measurement, quant: str, hardware: str = THIS_MACHINE) -> str:
     """Store a local run's speed for (model, quant, hardware); later estimates for the pair say 'measured'."""
-    from advisor.calibration import record_measurement
-
     if not measurement.ok or not measurement.tokens_per_s:
         raise AdvisorError("measurements: this run has no decode speed to keep (it failed or made < 2 tokens)")
     record_measurement(

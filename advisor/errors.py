@@ -33,6 +33,21 @@ class UnknownIdError(AdvisorError, LookupError):
         super().__init__(f"{where}unknown {kind} {given!r}{hint}{listing}")
 
 
+class NoSamplePromptsError(UnknownIdError):
+    """A task id without a prompt set; the message lists the task ids that have one."""
+
+    def __init__(self, task_id: str, known: list[str]) -> None:
+        import difflib
+
+        self.kind, self.given = "task", task_id
+        close = difflib.get_close_matches(task_id.lower(), known, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        # Not UnknownIdError.__init__: its message points at `advisor catalog tasks`, which lists tasks without prompts.
+        Exception.__init__(
+            self, f"no sample prompts for task {task_id!r}{hint} (prompts exist for: {', '.join(known)})"
+        )
+
+
 class PriceError(AdvisorError, LookupError):
     """An API model or provider genai-prices does not know or cannot price for text."""
 

@@ -25,7 +25,7 @@ def submit_to_recommendation() -> dict[str, float]:
     """Server-side time from clicking "Get the recommendation" to the Recommendation page's last element."""
     from streamlit.testing.v1 import AppTest
 
-    from advisor.recommend import recommend
+    from advisor.engine.recommend import recommend
 
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120)
     at.run()
@@ -44,7 +44,7 @@ def submit_to_recommendation() -> dict[str, float]:
         start = time.perf_counter()
         at.run()  # the same page again: everything cached
         warm.append(time.perf_counter() - start)
-        at.switch_page("app_pages/questionnaire.py")
+        at.switch_page("pages/questionnaire.py")
         at.run()
     return {
         "submit_to_render_s": statistics.median(cold),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 
-from advisor.prices import _build, api_price_table
+from advisor.data.prices import _build, api_price_table
 
 from .common import median_seconds, write_result
 

@@ -23,7 +23,7 @@ TASKS = (
 
 
 def scenario(workloads: int, hardware: dict[str, Any] | None) -> Any:
-    from advisor.scenario import scenario_from_data
+    from advisor.data.scenarios import scenario_from_data
 
     rows = []
     for i in range(workloads):
@@ -45,8 +45,8 @@ def scenario(workloads: int, hardware: dict[str, Any] | None) -> Any:
 
 
 def run() -> dict[str, object]:
-    from advisor.catalog import load_catalog
-    from advisor.recommend import recommend
+    from advisor.data.catalog import load_catalog
+    from advisor.engine.recommend import recommend
 
     catalog = load_catalog()
     named = scenario(1, {"profile": "l4", "ownership": "rented"})

@@ -11,10 +11,11 @@ import time
 
 import numpy as np
 
-from advisor.catalog import load_catalog
-from advisor.cost import api_cost_for, self_hosted_cost, sensitivity
-from advisor.fit import make_deployment
-from advisor.scenario import Assumptions, Workload
+from advisor.data.catalog import load_catalog
+from advisor.engine.cost import api_cost_for, self_hosted_cost
+from advisor.engine.fit import make_deployment
+from advisor.engine.tables import sensitivity
+from advisor.schema.scenario import Assumptions, Workload
 
 from .common import median_seconds, write_result
 
@@ -28,7 +29,7 @@ def run() -> dict[str, object]:
     catalog = load_catalog()
     # 35 API models (the curated ones, topped up from genai-prices) + 5 deployments = 40 options:
     # 50 volumes x 25 input x 20 output x 40 options = 1,000,000 cells.
-    from advisor.prices import api_price_table
+    from advisor.data.prices import api_price_table
 
     table = api_price_table()
     api_models = [f"{n.provider}/{n.model}" for n in catalog.api_notes]

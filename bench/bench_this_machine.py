@@ -1,4 +1,4 @@
-"""This machine against its estimate: the default Gemma 3 270M Q4_K_M run with llama.cpp, vs advisor.fit.
+"""This machine against its estimate: the default Gemma 3 270M Q4_K_M run with llama.cpp, vs advisor.engine.fit.
 
 Writes the figures catalog/efficiency.yaml cites for the CPU kind: decode tokens/s, prefill time at three prompt
 lengths, process RSS growth at load, and the numpy copy bandwidth the estimate uses.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import time
 
-from advisor.fit import estimate_fit
-from advisor.this_machine import detect_this_machine
+from advisor.data.this_machine import detect_this_machine
+from advisor.engine.fit import estimate_fit
 
 from .common import write_result
 

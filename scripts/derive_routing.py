@@ -4,8 +4,10 @@ The counts come from RouteLLM's published per-query results (Mixtral-8x7B-Instru
 to one boolean per model and question. They are the ground truth behind the `benchmarks:` block of
 catalog/routing.yaml; the advisor reads that block and never these CSV files.
 
-    python scripts/derive_routing.py [DATA_DIR]            # print the block
-    python scripts/derive_routing.py [DATA_DIR] --write    # replace the block in catalog/routing.yaml
+    python scripts/derive_routing.py DATA_DIR            # print the block
+    python scripts/derive_routing.py DATA_DIR --write    # replace the block in catalog/routing.yaml
+
+DATA_DIR holds the reduced CSV files (gsm8k.csv, mmlu.csv) made from the RouteLLM files named in SOURCES.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "routellm"
 ROUTING_YAML = REPO / "catalog" / "routing.yaml"
 BEGIN_MARK = "  # BEGIN derived by scripts/derive_routing.py - do not edit by hand"
 END_MARK = "  # END derived"
@@ -165,7 +166,7 @@ def summary(derived: dict[str, Counts]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR, help="folder with the CSV files")
+    parser.add_argument("data_dir", type=Path, help="folder with the reduced CSV files (gsm8k.csv, mmlu.csv)")
     parser.add_argument(
         "--exclude-contaminated",
         action="store_true",

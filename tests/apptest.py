@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from advisor.scenario import Scenario
+from advisor.schema.scenario import Scenario
 from tests.conftest import REPO
 
 ENTRYPOINT = str(REPO / "streamlit_app.py")
@@ -25,6 +25,6 @@ def open_app(page: str | None = None, scenario: Scenario | None = None, query: d
     if scenario is not None:
         at.session_state["scenario"] = scenario
     if page is not None:
-        at.switch_page(f"app_pages/{page}.py")
+        at.switch_page(f"pages/{page}.py")
         rerun(at)
     return at

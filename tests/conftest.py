@@ -33,7 +33,7 @@ def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def catalog():  # type: ignore[no-untyped-def]
-    from advisor.catalog import load_catalog
+    from advisor.data.catalog import load_catalog
 
     return load_catalog()
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from advisor.api_latency import api_latency
-from advisor.catalog import Catalog
-from advisor.catalog_schema import ApiLatencyClass, ApiModelNote, Band
+from advisor.data.catalog import Catalog
+from advisor.engine.api_latency import api_latency
 from advisor.errors import CatalogError, FitError
+from advisor.schema.catalog import ApiLatencyClass, ApiModelNote, Band
 
 BANDS = ("low", "expected", "high")
 SHAPES = [(0, 0), (500, 200), (1_000, 1_000), (20_000, 500), (100_000, 2_000)]

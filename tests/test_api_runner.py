@@ -94,7 +94,7 @@ def test_streams_from_a_real_llama_cpp_server(llama_server: tuple[str, str], all
 
 
 def test_a_good_stream_is_measured_priced_and_shown_on_the_callers_thread(server: FaultyServer, all_logs: Any) -> None:
-    from advisor.prices import api_price_table
+    from advisor.data.prices import api_price_table
 
     runner = make_api_runner("gpt-4o-mini", base_url=server.base_url, api_key=SENTINEL, provider="openai")
     threads: list[threading.Thread] = []
@@ -263,7 +263,7 @@ def test_made_through_the_registry() -> None:
 def test_request_cost_is_genai_prices_own_figure(input_tokens: int, output_tokens: int) -> None:
     from genai_prices import Usage, calc_price
 
-    from advisor.prices import api_price_table
+    from advisor.data.prices import api_price_table
 
     runner = make_api_runner("gpt-4o-mini", api_key=SENTINEL, provider="openai")
     cost, basis = runner.request_cost(input_tokens, output_tokens)

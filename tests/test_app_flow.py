@@ -1,7 +1,7 @@
 """The architect's path through the app (AppTest, via the entrypoint): questionnaire -> recommendation -> share link.
 
 Each example scenario is typed into the questionnaire field by field, starting from a blank form; the verdict the
-Recommendation page then shows must be the one `advisor.recommend` gives for the example file itself.
+Recommendation page then shows must be the one `advisor.engine.recommend` gives for the example file itself.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import zlib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from advisor.catalog import load_catalog
-from advisor.examples import example_scenarios
-from advisor.recommend import recommend
-from advisor.recommend_text import headline
-from advisor.scenario import Scenario, scenario_from_data
-from advisor.share import QUERY_KEY, encode_scenario
+from advisor.data.catalog import load_catalog
+from advisor.data.examples import example_scenarios
+from advisor.data.scenarios import scenario_from_data
+from advisor.data.share import QUERY_KEY, encode_scenario
+from advisor.engine.recommend import recommend
+from advisor.present.text import headline
+from advisor.schema.scenario import Scenario
 from tests.apptest import open_app, rerun
 from tests.conftest import REPO
 
@@ -126,9 +127,9 @@ def test_a_bad_answer_is_marked_at_its_field_and_every_other_answer_kept() -> No
     assert at.text_input(key="q_w1_languages").value == "en, EN"
 
     # The draft survives a visit to another page (Streamlit drops the widgets' own state there).
-    at.switch_page("app_pages/catalog.py")
+    at.switch_page("pages/catalog.py")
     rerun(at)
-    at.switch_page("app_pages/questionnaire.py")
+    at.switch_page("pages/questionnaire.py")
     rerun(at)
     assert at.number_input(key="q_w0_requests_per_day").value == 0
     assert at.number_input(key="q_w0_output_tokens").value == 321
@@ -223,7 +224,7 @@ def test_a_share_link_restores_the_scenario_and_its_result(name: str) -> None:
     at = open_app(query={QUERY_KEY: encode_scenario(example)})
     assert at.session_state["scenario"] == example
     assert at.text_input(key="q_name").value == example.name
-    at.switch_page("app_pages/recommendation.py")
+    at.switch_page("pages/recommendation.py")
     rerun(at)
     assert_shows_recommendation(at, example)
 
@@ -248,7 +249,7 @@ def test_infeasible_scenario_shows_the_closest_options_and_all_options_on_reques
     data["constraints"]["deployment"] = "api_only"  # regulated data, no provider agreement: nothing can pass
     scenario = scenario_from_data(data)
     at = open_app(query={QUERY_KEY: encode_scenario(scenario)})
-    at.switch_page("app_pages/recommendation.py")
+    at.switch_page("pages/recommendation.py")
     rerun(at)
     result = recommend(scenario).workloads[0]
     assert not result.feasible

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from advisor.cli import main
+from advisor.data.scenarios import load_scenario, parse_scenario
 from advisor.errors import ScenarioError
-from advisor.scenario import Scenario, load_scenario, parse_scenario
+from advisor.schema.scenario import Scenario
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from advisor.examples import default_scenario
-from advisor.recommend import recommend
-from advisor.recommend_text import headline
-from advisor.scenario import scenario_from_data
-from advisor.share import QUERY_KEY, decode_scenario
+from advisor.data.examples import default_scenario
+from advisor.data.scenarios import scenario_from_data
+from advisor.data.share import QUERY_KEY, decode_scenario
+from advisor.engine.recommend import recommend
+from advisor.present.text import headline
 from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -154,8 +154,8 @@ def test_a_share_link_is_a_fresh_servers_first_request(app_url: str, browser: An
     """Someone opens a link before anyone opened the app: the entrypoint still runs and restores the scenario."""
     from playwright.sync_api import expect
 
-    from advisor.examples import example_scenarios
-    from advisor.share import encode_scenario
+    from advisor.data.examples import example_scenarios
+    from advisor.data.share import encode_scenario
 
     example = example_scenarios()["hospital-records"]
     expected = headline(recommend(example).workloads[0])
@@ -163,6 +163,36 @@ def test_a_share_link_is_a_fresh_servers_first_request(app_url: str, browser: An
     page.goto(f"{app_url}/recommendation?{QUERY_KEY}={encode_scenario(example)}", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(expected)).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible()
+    no_errors(page)
+
+
+def test_a_costs_deep_link_is_a_fresh_servers_first_request(app_url: str, browser: Any) -> None:
+    """pages/ is Streamlit's legacy multipage folder: a fresh server's first request for /costs runs the page file
+    alone. The page must still get the entrypoint's sidebar, the shared scenario and the st.navigation menu."""
+    from playwright.sync_api import expect
+
+    from advisor.data.examples import example_scenarios
+    from advisor.data.share import encode_scenario
+
+    example = example_scenarios()["legal-research"]
+    pick = recommend(example).workloads[0].pick
+    assert pick is not None
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(f"{app_url}/costs?{QUERY_KEY}={encode_scenario(example)}", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Costs", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(pick.option.label).first).to_be_visible(timeout=WAIT_MS)
+    sidebar = page.locator('[data-testid="stSidebarNav"]')
+    for title in ("Questionnaire", "Recommendation", "Costs", "Catalog", "Live compare"):
+        expect(sidebar.get_by_text(title, exact=True)).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    chart_drawn(page)
+    no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / "browser-costs-deep-link.png"))
+    # The menu works from there: to the Catalog and back, same scenario.
+    sidebar.get_by_text("Catalog", exact=True).click()
+    expect(page.get_by_role("heading", name="Catalog", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible()
     no_errors(page)
 

@@ -1,4 +1,4 @@
-"""The catalog: every file validates, every figure has a source, and the ids DESIGN.md promises exist."""
+"""The catalog: every file validates, every figure has a source, and the ids docs/scenario-v1.md promises exist."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor.catalog import catalog_rows, load_catalog
+from advisor.data.catalog import load_catalog
+from advisor.data.gguf import model_from_gguf
 from advisor.errors import CatalogError
-from advisor.gguf_reader import model_from_gguf
+from advisor.present.catalog_view import catalog_rows
 
 DESIGN_TASKS = {
     "classification", "extraction", "routing", "summarization", "customer_support", "rag_qa", "translation",
@@ -107,8 +108,8 @@ def test_library_never_imports_streamlit() -> None:
 
 
 def test_json_schemas_are_current(catalog) -> None:
-    """Editors validate catalog files against catalog/schema/; regenerate with `python -m advisor.catalog_schema`."""
-    from advisor.catalog_schema import json_schemas
+    """Editors validate catalog files against catalog/schema/; regenerate with `python -m advisor.schema.catalog`."""
+    from advisor.schema.json_schemas import json_schemas
 
     for name, text in json_schemas().items():
         assert (catalog.root / "schema" / name).read_text() == text, f"{name} is stale"

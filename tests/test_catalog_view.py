@@ -1,4 +1,4 @@
-"""advisor.catalog_view: the Catalog page's filters, defaults, fit answers and memory figure, without Streamlit."""
+"""advisor.present.catalog_view: the Catalog page's filters, defaults, fit answers and memory figure, no Streamlit."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import math
 
 import pytest
 
-from advisor.catalog import Catalog, catalog_rows
-from advisor.catalog_view import (
+from advisor.data.catalog import Catalog
+from advisor.engine.fit import QUANT_PREFERENCE, best_quant, estimate_fit
+from advisor.errors import FitError, UnknownIdError
+from advisor.present.catalog_view import (
     AUTO_QUANT,
     answer_fit,
+    catalog_rows,
     context_label,
     default_fit_hardware,
     default_fit_model,
@@ -19,14 +22,12 @@ from advisor.catalog_view import (
     filter_hardware,
     filter_models,
     fit_headline,
-    gb,
     headroom_text,
     memory_figure,
     params_label,
     with_details,
 )
-from advisor.errors import FitError, UnknownIdError
-from advisor.fit import QUANT_PREFERENCE, best_quant, estimate_fit
+from advisor.present.words import gb
 
 MODELS = [
     {"id": "a", "family": "Alpha", "params_b": 0.5, "context_tokens": 8192, "license": "mit"},
@@ -150,7 +151,7 @@ def test_answer_fit_with_a_quant_is_estimate_fit(catalog: Catalog) -> None:
 
 def test_answer_fit_auto_takes_the_best_quant_that_fits(catalog: Catalog) -> None:
     model, hardware = catalog.models["llama-3.1-8b-instruct"], catalog.hardware["rtx-3060-12gb"]
-    chosen = best_quant(model, hardware, 4096, 1, 1, catalog)
+    chosen = best_quant(model, hardware, 4096, 1, 1, catalog=catalog)
     assert chosen is not None
     answer = answer_fit(model.id, hardware.id, AUTO_QUANT, 4096, 1, 1, catalog)
     assert (answer.auto_quant, answer.nothing_fits) == (True, False)

@@ -1,4 +1,4 @@
-"""advisor.charts over real recommendations: every figure carries the numbers the Option methods give."""
+"""advisor.present.charts over real recommendations: every figure carries the numbers the Option methods give."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from advisor.charts import (
+from advisor.data.scenarios import load_scenario, scenario_from_data
+from advisor.engine.recommend import RankedOption, WorkloadRecommendation, recommend
+from advisor.present.charts import (
     breakdown_figure,
     cost_band_figure,
     latency_figure,
@@ -20,8 +22,7 @@ from advisor.charts import (
     uses_api,
     volume_cost_figure,
 )
-from advisor.recommend import RankedOption, WorkloadRecommendation, recommend
-from advisor.scenario import Scenario, load_scenario, scenario_from_data
+from advisor.schema.scenario import Scenario
 
 from .conftest import EXAMPLES
 

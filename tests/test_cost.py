@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.cost import (
+from advisor.data.prices import api_price_table
+from advisor.data.scenarios import load_scenario, scenario_from_data
+from advisor.engine.cost import (
     api_cost_for,
     api_monthly_cost,
     break_even_requests_per_day,
@@ -17,12 +19,10 @@ from advisor.cost import (
     requests_per_month,
     self_hosted_cost,
     self_hosted_monthly_at,
-    sensitivity,
-    workload_cost_table,
 )
-from advisor.fit import make_deployment
-from advisor.prices import api_price_table
-from advisor.scenario import Assumptions, Workload, load_scenario, scenario_from_data
+from advisor.engine.fit import make_deployment
+from advisor.engine.tables import sensitivity, workload_cost_table
+from advisor.schema.scenario import Assumptions, Workload
 
 from .conftest import EXAMPLES
 
@@ -266,8 +266,8 @@ def test_cheapest_hardware_is_picked_when_the_scenario_names_none(catalog) -> No
 
 
 def test_cost_curves_agree_with_the_table_at_the_workloads_volume(catalog) -> None:
-    from advisor.charts import cost_curve_figure
-    from advisor.cost import break_even_between, cost_curves
+    from advisor.engine.tables import break_even_between, cost_curves
+    from advisor.present.charts import cost_curve_figure
 
     scenario = load_scenario(EXAMPLES / "shoe-store.yaml")
     workload = scenario.workloads[0]
@@ -297,13 +297,13 @@ def test_equal_bills_rank_the_more_capable_option_first(catalog) -> None:
 
 
 def test_built_in_scenario_is_the_shoe_store_example() -> None:
-    from advisor.examples import default_scenario
+    from advisor.data.examples import default_scenario
 
     assert default_scenario() == load_scenario(EXAMPLES / "shoe-store.yaml")
 
 
 def test_usable_options_drop_api_models_whose_context_is_too_short(catalog) -> None:
-    from advisor.cost import usable_options
+    from advisor.engine.tables import usable_options
 
     scenario = scenario_from_data(
         {

@@ -7,8 +7,8 @@ from functools import cache
 
 import pytest
 
-from advisor.recommend import Recommendation, recommend
-from advisor.scenario import load_scenario
+from advisor.data.scenarios import load_scenario
+from advisor.engine.recommend import Recommendation, recommend
 from tests.conftest import EXAMPLES
 
 # (file, workload) -> verdict, deployment, rules that must be among the reasons

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from advisor.engine.fit import capacity, estimate_fit, make_deployment, models_that_fit, replicas_needed
 from advisor.errors import FitError, UnknownIdError
-from advisor.fit import capacity, estimate_fit, make_deployment, models_that_fit, replicas_needed
 
 
 def test_weights_use_params_times_bits_per_weight(catalog) -> None:
@@ -80,45 +80,48 @@ def test_first_token_from_compute(catalog) -> None:
 
 
 def test_measured_run_overrides_the_estimate(catalog) -> None:
-    from advisor.calibration import record_measurement
+    from advisor.data.catalog import default_catalog
+    from advisor.data.measurements import record_measurement
 
     before = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, catalog=catalog)
     assert before.basis == "estimated"
     record_measurement("gemma-3-270m", "Q4_K_M", "cpu-laptop-8c", tokens_per_s=81.0, first_token_ms=40.0)
-    after = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, catalog=catalog)
+    after = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, catalog=default_catalog())
     assert after.basis == "measured"
     assert after.tokens_per_s == {"low": 81.0, "expected": 81.0, "high": 81.0}
     assert after.first_token_ms["expected"] == 40.0
 
 
 def test_a_measured_first_token_carries_to_other_prompt_lengths(catalog) -> None:
-    from advisor.calibration import record_measurement
-    from advisor.fit import make_deployment
+    from advisor.data.catalog import default_catalog
+    from advisor.data.measurements import record_measurement
+    from advisor.engine.fit import make_deployment
 
     deployment = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", catalog=catalog)
     estimated_short, estimated_long = float(deployment.prefill_s(20)), float(deployment.prefill_s(500))
     # The run took twice the estimate for a 20-token prompt; a 500-token prompt is then twice its estimate too.
     record_measurement("gemma-3-270m", "Q4_K_M", "cpu-laptop-8c", 80.0, estimated_short * 2000, prompt_tokens=20)
-    at_20 = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, prompt_tokens=20, catalog=catalog)
-    at_500 = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, prompt_tokens=500, catalog=catalog)
+    at_20 = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, prompt_tokens=20, catalog=default_catalog())
+    at_500 = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", 2048, prompt_tokens=500, catalog=default_catalog())
     assert at_20.first_token_ms["expected"] == pytest.approx(estimated_short * 2000)
     assert at_500.first_token_ms["expected"] == pytest.approx(estimated_long * 2000)
     assert at_500.basis == "measured"
 
 
 def test_a_measurement_carries_to_another_quantisation_by_the_estimates_ratio(catalog) -> None:
-    from advisor.calibration import record_measurement
-    from advisor.fit import CARRY_CONTEXT, make_deployment
+    from advisor.data.catalog import default_catalog
+    from advisor.data.measurements import record_measurement
+    from advisor.engine.fit import CARRY_CONTEXT, make_deployment
 
     q4 = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q4_K_M", catalog=catalog)
     q8 = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q8_0", catalog=catalog)
     estimated_ratio = float(q4.decode_step_s(CARRY_CONTEXT, 1) / q8.decode_step_s(CARRY_CONTEXT, 1))
     assert estimated_ratio < 1  # Q8_0 reads more bytes per token: slower
     record_measurement("gemma-3-270m", "Q4_K_M", "cpu-laptop-8c", 100.0, 50.0, prompt_tokens=20)
-    carried = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q8_0", catalog=catalog).measured
+    carried = make_deployment("gemma-3-270m", "cpu-laptop-8c", "Q8_0", catalog=default_catalog()).measured
     assert carried["tokens_per_s"] == pytest.approx(100.0 * estimated_ratio)
     assert (carried["first_token_ms"], carried["prompt_tokens"]) == (50.0, 20.0)
-    q8_fit = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q8_0", 2048, catalog=catalog)
+    q8_fit = estimate_fit("gemma-3-270m", "cpu-laptop-8c", "Q8_0", 2048, catalog=default_catalog())
     assert q8_fit.basis == "measured"
 
 

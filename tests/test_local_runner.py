@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor.catalog import load_catalog
 from advisor.compare import calibrate, compare, cost_local, pick_workload, run_sides
-from advisor.examples import example_scenarios
-from advisor.fit import estimate_fit
+from advisor.data.catalog import load_catalog
+from advisor.data.examples import example_scenarios
+from advisor.engine.fit import estimate_fit
 from advisor.runners import Measurement, RunnerError, RunSettings, make_runner, runner_names
 from advisor.runners.local import (
     FALLBACK_CHAT_FORMAT,
@@ -27,6 +27,7 @@ from advisor.runners.local import (
     model_facts,
     resolve_model,
 )
+from advisor.schema.outputs import CompareOutput
 
 SHORT = RunSettings(max_tokens=24)
 
@@ -185,8 +186,8 @@ def test_one_side_failing_to_start_leaves_the_other_side_alone(runner: LocalRunn
 
 
 def test_local_cost_uses_the_tco_engine_for_the_scenarios_hardware(runner: LocalRunner) -> None:
-    from advisor.cost import self_hosted_cost
-    from advisor.fit import make_deployment
+    from advisor.engine.cost import self_hosted_cost
+    from advisor.engine.fit import make_deployment
 
     scenario = example_scenarios()["shoe-store"]  # rented L4
     workload = pick_workload(scenario, "customer_support")
@@ -202,7 +203,7 @@ def test_local_cost_uses_the_tco_engine_for_the_scenarios_hardware(runner: Local
 
 
 def test_without_a_scenario_the_local_cost_is_this_runs_electricity() -> None:
-    from advisor.this_machine import detect_this_machine
+    from advisor.data.this_machine import detect_this_machine
 
     measurement = Measurement(runner="local", model="gemma-3-270m", total_ms=2000.0)
     cost_local(measurement, "Q4_K_M", None, None)
@@ -238,6 +239,7 @@ def test_cli_compare_prints_both_sides_as_json_with_the_api_side_explaining_itse
     done = cli("--prompt", "Name three colours.", "--max-tokens", "16", "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
+    CompareOutput.model_validate(data)  # the compare JSON contract, with a side that failed
     local, api = data["local"], data["api"]
     for key in ("first_token_ms", "tokens_per_s", "total_ms", "prompt_tokens", "completion_tokens", "cost_usd", "text"):
         assert key in local and key in api
@@ -247,7 +249,9 @@ def test_cli_compare_prints_both_sides_as_json_with_the_api_side_explaining_itse
 
 
 def test_cli_compare_runs_a_tasks_sample_prompts_and_scores_them(tmp_path: Path) -> None:
-    from advisor.prompts import prompts_for
+    from advisor.data.catalog import load_catalog
+
+    prompts_for = load_catalog().prompts_for
 
     scenario = tmp_path / "s.yaml"
     example_scenarios()["reviews-sentiment"].save(scenario)

@@ -42,7 +42,7 @@ def test_installed_wheel_loads_its_catalog_outside_the_checkout(wheel: Path, tmp
         check=True,
     )
     script = (
-        "import advisor, advisor.catalog as c; cat = c.load_catalog();"
+        "import advisor, advisor.data.catalog as c; cat = c.load_catalog();"
         "print(advisor.__file__); print(c.catalog_dir()); print(len(cat.models), len(cat.hardware), len(cat.tasks))"
     )
     elsewhere = tmp_path / "elsewhere"
@@ -58,7 +58,7 @@ def test_installed_wheel_loads_its_catalog_outside_the_checkout(wheel: Path, tmp
     module_file, data_dir, counts = result.stdout.strip().splitlines()
     assert module_file.startswith(str(target))
     assert data_dir.startswith(str(target)) and data_dir.endswith("catalog_data")
-    from advisor.catalog import load_catalog
+    from advisor.data.catalog import load_catalog
 
     here = load_catalog()
     assert counts == f"{len(here.models)} {len(here.hardware)} {len(here.tasks)}"

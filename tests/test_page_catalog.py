@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from advisor.catalog import Catalog, catalog_rows
-from advisor.catalog_view import gb
+from advisor.data.catalog import Catalog
+from advisor.data.prices import genai_prices_version
+from advisor.data.scenarios import scenario_from_data
+from advisor.engine.fit import FitResult, best_quant, estimate_fit
 from advisor.errors import FitError
-from advisor.fit import FitResult, best_quant, estimate_fit
-from advisor.prices import genai_prices_version
-from advisor.scenario import Scenario, scenario_from_data
+from advisor.present.catalog_view import catalog_rows
+from advisor.present.words import gb
+from advisor.schema.scenario import Scenario
 from tests.apptest import open_app, rerun
 
 TABS = {"models": 0, "api-models": 1, "hardware": 2}
@@ -222,7 +224,7 @@ def test_fit_follows_device_count_and_concurrency(app: AppTest, catalog: Catalog
 
 
 def test_scenario_without_hardware_opens_the_fit_on_an_rtx_4090(catalog: Catalog) -> None:
-    from advisor.examples import default_scenario
+    from advisor.data.examples import default_scenario
 
     data = default_scenario().to_dict()
     data["hardware"]["profile"] = None
@@ -238,7 +240,7 @@ def test_context_beyond_the_model_window_shows_one_error_and_keeps_the_inputs(ap
     app.selectbox(key="cat_fit_model").set_value("phi-3-mini-4k-instruct")
     app.number_input(key="cat_fit_context").set_value(8192)
     rerun(app)
-    from advisor.catalog_view import answer_fit
+    from advisor.present.catalog_view import answer_fit
 
     with pytest.raises(FitError) as raised:
         answer_fit("phi-3-mini-4k-instruct", app.selectbox(key="cat_fit_hardware").value, context_tokens=8192)

@@ -1,5 +1,5 @@
 """The Costs page through the entrypoint (streamlit.testing.v1.AppTest): headline figures, the four charts and the
-table agree with advisor.recommend for the saved scenario and for a what-if one; keep, reset and bad input."""
+table agree with advisor.engine.recommend for the saved scenario and for a what-if one; keep, reset and bad input."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from advisor.charts import option_names, top_options
-from advisor.recommend import WorkloadRecommendation, recommend
-from advisor.scenario import Scenario, load_scenario, scenario_from_data
+from advisor.data.scenarios import load_scenario, scenario_from_data
+from advisor.engine.recommend import WorkloadRecommendation, recommend
+from advisor.present.charts import option_names, top_options
+from advisor.schema.scenario import Scenario
 
 from .apptest import open_app, rerun
 from .conftest import EXAMPLES

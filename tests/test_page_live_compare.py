@@ -15,10 +15,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from advisor.compare import SideBySide
-from advisor.examples import example_scenarios
-from advisor.recommend import recommend
-from advisor.scenario import scenario_from_data
-from advisor.share import QUERY_KEY, encode_scenario
+from advisor.data.examples import example_scenarios
+from advisor.data.scenarios import scenario_from_data
+from advisor.data.share import QUERY_KEY, encode_scenario
+from advisor.engine.recommend import recommend
+from advisor.present.text import recommendation_markdown
+from advisor.schema.outputs import CompareOutput
 from tests.apptest import ENTRYPOINT, open_app, rerun
 
 SENTINEL = "sk-live-SENTINEL-0987654321"
@@ -85,7 +87,7 @@ def test_both_sides_stream_against_an_openai_compatible_server_and_the_key_goes_
     places = {
         "scenario": scenario.to_yaml(),
         "share link": str(at.query_params.get(QUERY_KEY, "")) + encode_scenario(scenario),
-        "report": report.to_markdown() + report.to_json(),
+        "report": recommendation_markdown(report) + report.to_json(),
         "page": page_text(at),
         "measurements": json.dumps(result.to_dict()),
         "session": repr({k: at.session_state[k] for k in at.session_state if not k.startswith("$$")}),
@@ -103,7 +105,7 @@ def test_the_key_can_come_from_streamlit_secrets(llama_server: tuple[str, str]) 
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
     at.secrets["OPENAI_API_KEY"] = SENTINEL  # no environment variable: conftest removed it
     rerun(at)
-    at.switch_page("app_pages/live_compare.py")
+    at.switch_page("pages/live_compare.py")
     rerun(at)
     at.text_input(key="live_api_model").input(model_id)
     at.text_input(key="live_api_base").input(base_url)
@@ -128,7 +130,7 @@ def test_use_these_measurements_makes_this_machines_estimates_measured() -> None
     after = [o for o in recommend(scenario).workloads[0].options if o.option.model == "gemma-3-270m"]
     assert after and all(o.option.basis == "measured" for o in after)
     # The Recommendation page's cached result follows the new measurement.
-    at.switch_page("app_pages/recommendation.py")
+    at.switch_page("pages/recommendation.py")
     rerun(at)
     at.toggle(key="rec_all_0").set_value(True)
     rerun(at)
@@ -144,6 +146,7 @@ def test_cli_compare_runs_both_sides_against_the_server(llama_server: tuple[str,
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
+    CompareOutput.model_validate(data)  # the compare JSON contract (docs/schemas/compare.schema.json)
     for side in ("local", "api"):
         assert "error" not in data[side], data[side]
         assert data[side]["text"] and data[side]["completion_tokens"] > 0 and data[side]["first_token_ms"] > 0

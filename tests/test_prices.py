@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from genai_prices import Usage, data
 
+from advisor.data.prices import HALF_HOURS, api_price_table
 from advisor.errors import UnknownIdError
-from advisor.prices import HALF_HOURS, api_price_table
 
 MODELS = {(p.id, m.id): (p, m) for p in data.providers for m in p.models}
 SHAPES = [

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from advisor.catalog import load_catalog
-from advisor.examples import example_scenarios
-from advisor.questionnaire import (
+from advisor.data.catalog import load_catalog
+from advisor.data.examples import example_scenarios
+from advisor.present.questionnaire import (
     SCENARIO_LEVEL,
     blank_scenario,
     contradictions,
@@ -23,7 +23,7 @@ from advisor.questionnaire import (
     wkey,
     workload_defaults,
 )
-from advisor.scenario import Scenario
+from advisor.schema.scenario import Scenario
 
 
 @pytest.mark.parametrize("task_id", sorted(load_catalog().tasks))

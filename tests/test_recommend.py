@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from advisor.cli import main
-from advisor.cost import break_even_requests_per_day
-from advisor.recommend import Recommendation, WorkloadRecommendation, recommend
-from advisor.rules import load_rules
-from advisor.scenario import load_scenario, scenario_from_data
+from advisor.data.catalog import load_rules
+from advisor.data.scenarios import load_scenario, scenario_from_data
+from advisor.engine.cost import break_even_requests_per_day
+from advisor.engine.recommend import Recommendation, WorkloadRecommendation, recommend
 
 from .conftest import EXAMPLES
 
@@ -268,7 +268,7 @@ def test_allowed_provider_that_does_not_exist() -> None:
 
 
 def test_measured_speed_replaces_the_estimate() -> None:
-    from advisor.calibration import record_measurement
+    from advisor.data.measurements import record_measurement
 
     before = decide()
     own = next(r.option for r in before.options if r.option.provider is None and r.option.fits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,22 +14,24 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from advisor.data.catalog import load_catalog
 from advisor.errors import CatalogError, UnknownIdError
-from advisor.routing import (
+from advisor.schema.reader import read_model_file
+from advisor.schema.routing import (
     RoutingBenchmark,
-    load_routing,
+    RoutingFile,
     oracle_quality,
     oracle_share_at_quality,
     quality_range,
     random_quality,
     random_share_at_quality,
-    routing_benchmark,
-    task_routing,
 )
 
 REPO = Path(__file__).resolve().parent.parent
-ROUTELLM_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "routellm"
-ROUTING = load_routing()
+ROUTELLM_DATA = Path(os.environ.get("ROUTELLM_DATA", "/nonexistent"))
+"""The reduced RouteLLM CSV files (see scripts/derive_routing.py), when a developer points at them."""
+CATALOG = load_catalog()
+ROUTING = CATALOG.routing
 BENCHMARK_IDS = sorted(ROUTING.benchmarks)
 
 TINY = RoutingBenchmark(
@@ -55,7 +58,7 @@ TINY = RoutingBenchmark(
 def test_counts_give_the_published_accuracies(
     benchmark_id: str, small: float, large: float, only_large: float, oracle: float
 ) -> None:
-    benchmark = routing_benchmark(benchmark_id)
+    benchmark = CATALOG.routing_benchmark(benchmark_id)
     assert round(benchmark.small_accuracy, 3) == small
     assert round(benchmark.large_accuracy, 3) == large
     assert round(benchmark.only_large_share, 3) == only_large
@@ -63,7 +66,7 @@ def test_counts_give_the_published_accuracies(
 
 
 def test_accuracies_are_read_off_the_four_counts() -> None:
-    gsm8k = routing_benchmark("gsm8k")
+    gsm8k = CATALOG.routing_benchmark("gsm8k")
     assert (gsm8k.both_correct, gsm8k.only_small_correct, gsm8k.only_large_correct, gsm8k.neither_correct) == (
         747, 95, 383, 94,
     )  # fmt: skip
@@ -110,7 +113,7 @@ def test_shares_at_quality_worked_example(
 
 @pytest.mark.parametrize("benchmark_id", BENCHMARK_IDS)
 def test_both_lines_start_at_the_large_model_and_random_ends_at_the_small_one(benchmark_id: str) -> None:
-    benchmark = routing_benchmark(benchmark_id)
+    benchmark = CATALOG.routing_benchmark(benchmark_id)
     small_over_large = benchmark.small_accuracy / benchmark.large_accuracy
     assert quality_range(benchmark, 0.0) == pytest.approx((1.0, 1.0))
     assert quality_range(benchmark, 1.0) == pytest.approx((small_over_large, small_over_large))
@@ -152,8 +155,8 @@ def test_every_task_kind_has_a_routing_default(catalog) -> None:  # type: ignore
 
 @pytest.mark.parametrize("task_id", sorted(ROUTING.tasks))
 def test_task_share_lies_between_random_and_oracle_at_its_claimed_quality(task_id: str) -> None:
-    task = task_routing(task_id)
-    benchmark = routing_benchmark(task.benchmark)
+    task = CATALOG.task_routing(task_id)
+    benchmark = CATALOG.routing_benchmark(task.benchmark)
     lowest = random_share_at_quality(benchmark, task.quality_fraction) or 0.0
     highest = oracle_share_at_quality(benchmark, task.quality_fraction)
     assert highest is not None
@@ -168,7 +171,7 @@ def test_task_share_lies_between_random_and_oracle_at_its_claimed_quality(task_i
 def test_published_router_beats_random_on_its_own_benchmark(point_id: str) -> None:
     point = ROUTING.published[point_id]
     assert point.benchmark is not None and point.small_share is not None
-    random, oracle = quality_range(routing_benchmark(point.benchmark), point.small_share)
+    random, oracle = quality_range(CATALOG.routing_benchmark(point.benchmark), point.small_share)
     assert random < point.quality_fraction <= oracle
 
 
@@ -186,7 +189,7 @@ def _derive_script() -> ModuleType:
     return module
 
 
-@pytest.mark.skipif(not ROUTELLM_DATA.is_dir(), reason=f"RouteLLM per-query data not present at {ROUTELLM_DATA}")
+@pytest.mark.skipif(not ROUTELLM_DATA.is_dir(), reason="set ROUTELLM_DATA to the reduced RouteLLM CSV folder")
 def test_committed_counts_match_a_fresh_derivation() -> None:
     script = _derive_script()
     derived = script.derive(ROUTELLM_DATA)
@@ -206,7 +209,7 @@ def test_committed_counts_match_a_fresh_derivation() -> None:
 
 def test_unknown_task_suggests_the_closest() -> None:
     with pytest.raises(UnknownIdError, match=r"unknown task 'clasification'; did you mean 'classification'"):
-        task_routing("clasification")
+        CATALOG.task_routing("clasification")
 
 
 @pytest.mark.parametrize("bad_share", [-0.1, 1.5])
@@ -233,10 +236,10 @@ def _edit(data: dict, change: str) -> None:  # type: ignore[type-arg]
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("negative count", r"benchmarks\.gsm8k\.neither_correct: .*greater than or equal to 0"),
+        ("negative count", r"benchmarks\.gsm8k\.neither_correct: must be >= 0, got -1"),
         ("share beyond the oracle", r"tasks\.classification: small_share 0\.95 .* between 0\.000 \(random\)"),
         ("unknown benchmark", r"tasks\.agentic: benchmark 'hellaswag' is not under `benchmarks`"),
-        ("unknown key", r"tasks\.agentic\.share: Extra inputs are not permitted"),
+        ("unknown key", r"tasks\.agentic\.share: unknown key 'share'"),
         ("share differs from its published point", r"must match published 'routellm-mmlu-causal-llm'"),
         ("published without a figure", r"published\.frugalgpt: .*give small_share, cost_reduction or both"),
     ],
@@ -248,9 +251,9 @@ def test_invalid_file_is_refused_naming_it(tmp_path: Path, change: str, message:
     _edit(data, change)
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(CatalogError, match=rf"^routing\.yaml: .*{message}"):
-        load_routing(tmp_path)
+        read_model_file(tmp_path / "routing.yaml", RoutingFile, CatalogError)
 
 
 def test_missing_file_is_refused_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match=r"^routing\.yaml: not found"):
-        load_routing(tmp_path)
+    with pytest.raises(CatalogError, match=r"^routing\.yaml: not found in "):
+        read_model_file(tmp_path / "routing.yaml", RoutingFile, CatalogError)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from advisor.data.catalog import load_rules
+from advisor.data.scenarios import scenario_from_data
+from advisor.engine.recommend import WorkloadRecommendation, recommend
 from advisor.errors import CatalogError
-from advisor.recommend import WorkloadRecommendation, recommend
-from advisor.rules import CONTEXT_FIELDS, load_rules
-from advisor.scenario import scenario_from_data
+from advisor.schema.rules import CONTEXT_FIELDS
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -123,8 +124,8 @@ def test_allowed_provider_lifts_the_regulated_exclusion_for_that_provider_only()
 
 def test_every_context_field_a_rule_may_use_is_filled() -> None:
     """A field listed in CONTEXT_FIELDS that the engine does not fill would fail only when a user's rule uses it."""
-    from advisor.catalog import load_catalog
-    from advisor.recommend import _Engine
+    from advisor.data.catalog import load_catalog
+    from advisor.engine.recommend import _Engine
 
     scenario = scenario_from_data(BASE)
     engine = _Engine(scenario, load_catalog(), load_rules())

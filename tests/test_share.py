@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
+from advisor.data.examples import example_scenarios
+from advisor.data.share import MAX_JSON_BYTES, MAX_LINK_CHARS, decode_scenario, encode_scenario
 from advisor.errors import ScenarioError
-from advisor.examples import example_scenarios
-from advisor.share import MAX_JSON_BYTES, MAX_LINK_CHARS, decode_scenario, encode_scenario
 
 URL_SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 

@@ -6,7 +6,13 @@ way (a refused connection, a 429, a dropped stream) comes back as `Measurement.e
 exception, so one side of a side-by-side run failing leaves the other side's result alone. Mistakes in the runner's
 own settings (an unknown model file, a bad URL) raise `RunnerError` when the runner is made.
 
-The built-in runners register themselves here the same way a third one would: `register_runner("local", factory)`.
+Runners are found through the `rightsize.runners` entry-point group: the built-in `local` and `api` runners are
+declared in this package's pyproject.toml exactly as a third-party package declares its own
+
+    [project.entry-points."rightsize.runners"]
+    my-server = "my_package.runner:make_runner"     # a factory: make_runner(**options) -> Runner
+
+and `register_runner(name, factory)` adds one at run time (a notebook, a test).
 """
 
 from __future__ import annotations
@@ -88,10 +94,8 @@ class Runner(Protocol):
 
 
 RunnerFactory = Callable[..., Runner]
+ENTRY_POINT_GROUP = "rightsize.runners"
 _REGISTRY: dict[str, RunnerFactory] = {}
-# The built-ins are imported on first use (the local runner pulls in llama_cpp, the API runner the openai client),
-# then registered like any other.
-_BUILTINS = {"local": ("advisor.runners.local", "make_local_runner"), "api": ("advisor.runners.api", "make_api_runner")}
 
 
 def register_runner(name: str, factory: RunnerFactory) -> None:
@@ -99,18 +103,28 @@ def register_runner(name: str, factory: RunnerFactory) -> None:
     _REGISTRY[name] = factory
 
 
+def _entry_points() -> dict[str, Any]:
+    """Runner factories declared by installed packages, by name; loaded only when that runner is made (the local
+    runner pulls in llama_cpp, the API runner the openai client)."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
 def runner_names() -> list[str]:
-    return sorted({*_REGISTRY, *_BUILTINS})
+    return sorted({*_REGISTRY, *_entry_points()})
 
 
 def make_runner(name: str, **options: Any) -> Runner:
-    if name not in _REGISTRY and name in _BUILTINS:
-        import importlib
-
-        module, attribute = _BUILTINS[name]
-        register_runner(name, getattr(importlib.import_module(module), attribute))
     if name not in _REGISTRY:
-        raise RunnerError(f"runner: must be one of {' | '.join(runner_names())}, got {name!r}")
+        declared = _entry_points().get(name)
+        if declared is None:
+            raise RunnerError(f"runner: must be one of {' | '.join(runner_names())}, got {name!r}")
+        try:
+            factory = declared.load()
+        except (ImportError, AttributeError) as e:
+            raise RunnerError(f"runner: {name!r} is declared by {declared.value} but cannot be loaded: {e}") from e
+        register_runner(name, factory)
     return _REGISTRY[name](**options)
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import openai
     from openai.types.chat import ChatCompletionMessageParam
 
-    from advisor.prices import ApiPriceTable
+    from advisor.data.prices import ApiPriceTable
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRY_AFTER_CAP_S = 10.0
@@ -385,7 +385,7 @@ class ApiRunner:
 
     def _price_row(self) -> tuple[ApiPriceTable, int | None, str]:
         if self._price is None:
-            from advisor.prices import api_price_table
+            from advisor.data.prices import api_price_table
 
             table = api_price_table()
             row, basis = _find_price_row(table, self.model, self.provider, self.base_url)

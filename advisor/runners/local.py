@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
 
 if TYPE_CHECKING:
-    from advisor.catalog import Catalog
-    from advisor.catalog_schema import OpenWeightModel
+    from advisor.data.catalog import Catalog
+    from advisor.schema.catalog import OpenWeightModel
 
 DEFAULT_MODEL = "default"
 DEFAULT_CATALOG_ID = "gemma-3-270m"  # the catalog entry the embedded file is (catalog/models/gemma.yaml)
@@ -46,7 +46,7 @@ HUB_SPEC = re.compile(
 
 
 def models_dir() -> Path:
-    from advisor.calibration import data_dir
+    from advisor.data.measurements import data_dir
 
     override = os.environ.get("ADVISOR_MODELS_DIR")
     return Path(override) if override else data_dir() / "models"
@@ -136,10 +136,10 @@ class LocalModelFacts:
 
 def model_facts(path: Path) -> LocalModelFacts:
     """Read the GGUF header; the embedded default maps to its curated catalog entry."""
-    from advisor.catalog import load_catalog
-    from advisor.gguf_reader import read_header
+    from advisor.data.catalog import default_catalog
+    from advisor.data.gguf import read_header
 
-    catalog = load_catalog()
+    catalog = default_catalog()
     try:
         extended, model, quant = catalog.with_gguf(path)
         metadata = read_header(path).metadata
@@ -162,8 +162,8 @@ def _default_file_name() -> str:
 
 def check_fits(facts: LocalModelFacts, n_ctx: int, hardware: str = "this-machine") -> float:
     """Refuse a model the fit estimate says would not fit; returns the estimated GB it needs."""
+    from advisor.engine.fit import estimate_fit
     from advisor.errors import AdvisorError
-    from advisor.fit import estimate_fit
 
     try:
         fit = estimate_fit(facts.catalog_id, hardware, facts.quant, n_ctx, catalog=facts.catalog)

@@ -1,0 +1,265 @@
+"""The TCO engine: monthly cost of serving a workload through an API, on owned hardware or on rented GPUs.
+
+    API          requests/month x (uncached in x price_in + cached in x price_cached + out x price_out) / 1e6
+    owned        replicas x devices x (purchase / amortisation months + power x hours x days x $/kWh) + ops
+    rented       replicas x devices x $/hour x hours x days + ops
+    replicas     ceil(peak requests/s / requests/s one replica sustains at the latency target)
+    break-even   the requests/day where the API bill meets the self-hosted bill (closed form, see below)
+
+Each self-hosted figure is a low / expected / high band from the speed band of the fit estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from advisor.data.catalog import Catalog, default_catalog
+from advisor.engine.fit import Capacity, Deployment, capacity, replicas_needed
+from advisor.errors import PriceError
+from advisor.schema.vocabulary import BAND_NAMES
+
+if TYPE_CHECKING:
+    from advisor.data.prices import ApiPriceTable, PriceVariant
+    from advisor.schema.catalog import HardwareProfile
+    from advisor.schema.scenario import Assumptions, Workload
+
+Ownership = Literal["owned", "rented", "energy_only"]
+"""energy_only: hardware the team already has and whose price is unknown (a phone, this machine): only its
+electricity counts. The recommendation says so when it uses it."""
+
+
+def requests_per_month(requests_per_day: Any, days_per_month: Any) -> Any:
+    return np.asarray(requests_per_day, dtype=float) * np.asarray(days_per_month, dtype=float)
+
+
+def api_monthly_cost(
+    workload: Workload,
+    assumptions: Assumptions,
+    variant: PriceVariant = "standard",
+    table: ApiPriceTable | None = None,
+) -> np.ndarray:
+    """Monthly USD for every API model in the price table (one vectorised expression)."""
+    prices = table or default_catalog().price_table(variant)
+    per_request = prices.cost_per_request(workload.input_tokens, workload.output_tokens, workload.cached_input_share)
+    result: np.ndarray = per_request * requests_per_month(workload.requests_per_day, assumptions.days_per_month)
+    return result
+
+
+def api_cost_for(
+    provider: str,
+    model: str,
+    workload: Workload,
+    assumptions: Assumptions,
+    variant: PriceVariant = "standard",
+    catalog: Catalog | None = None,
+) -> tuple[float, float]:
+    """(monthly USD, USD per request) of one API model."""
+    table = (catalog or default_catalog()).price_table(variant)
+    row = table.index(provider, model)
+    per_request = float(
+        table.cost_per_request(
+            workload.input_tokens, workload.output_tokens, workload.cached_input_share, rows=np.array([row])
+        )[0]
+    )
+    return per_request * workload.requests_per_day * assumptions.days_per_month, per_request
+
+
+@dataclass(frozen=True)
+class ReplicaCost:
+    """Monthly cost of keeping one replica (all its devices) up, split by where the money goes."""
+
+    hardware_usd: float
+    energy_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.hardware_usd + self.energy_usd
+
+
+def replica_monthly_cost(deployment: Deployment, assumptions: Assumptions, ownership: Ownership) -> ReplicaCost:
+    """One replica's monthly cost; raises PriceError when the profile has no price for that ownership."""
+    return devices_monthly_cost(deployment.hardware, deployment.count, assumptions, ownership)
+
+
+def devices_monthly_cost(
+    profile: HardwareProfile, devices: int, assumptions: Assumptions, ownership: Ownership
+) -> ReplicaCost:
+    """What keeping `devices` of a hardware profile up costs a month, whatever model runs on them."""
+    hours = assumptions.hours_per_day * assumptions.days_per_month
+    if ownership == "energy_only":
+        return ReplicaCost(0.0, profile.power_w * devices / 1000 * hours * assumptions.electricity_usd_per_kwh)
+    if ownership == "owned":
+        if profile.purchase_usd is None:
+            raise PriceError(f"hardware.ownership: {profile.id} has no purchase price; choose rented")
+        hardware = profile.purchase_usd * devices / assumptions.amortization_months
+        energy = profile.power_w * devices / 1000 * hours * assumptions.electricity_usd_per_kwh
+        return ReplicaCost(hardware, energy)
+    if profile.cloud_usd_per_hour is None:
+        raise PriceError(f"hardware.ownership: {profile.id} has no hourly rent; choose owned")
+    # Electricity is inside the hourly rent.
+    return ReplicaCost(profile.cloud_usd_per_hour * devices * hours, 0.0)
+
+
+def has_price(deployment: Deployment, ownership: Ownership) -> bool:
+    profile = deployment.hardware
+    if ownership == "energy_only":
+        return True
+    return (profile.purchase_usd if ownership == "owned" else profile.cloud_usd_per_hour) is not None
+
+
+@dataclass(frozen=True)
+class SelfHostedCost:
+    """Monthly cost of serving a workload on self-hosted replicas."""
+
+    deployment: Deployment
+    ownership: Ownership
+    replicas: dict[str, float]  # per band; inf when no batch meets memory
+    monthly_usd: dict[str, float]  # low / expected / high
+    hardware_usd: float  # expected band, split
+    energy_usd: float
+    ops_usd: float
+    utilisation: float
+    capacity: Capacity  # expected band
+    requests_per_month: float
+    tokens_per_month: float
+    replica_cost_usd: float
+    capacity_requests_per_day: float  # one replica, at the peak factor
+    replica: ReplicaCost  # one replica's monthly cost, split
+    replica_rps: dict[str, float]  # requests/s one replica sustains, per speed band (sizes replicas at any volume)
+
+    @property
+    def per_request_usd(self) -> float:
+        return self.monthly_usd["expected"] / self.requests_per_month
+
+    @property
+    def per_mtok_usd(self) -> float:
+        return self.monthly_usd["expected"] / (self.tokens_per_month / 1e6)
+
+    @property
+    def meets_latency(self) -> bool:
+        return bool(self.capacity.meets_latency)
+
+
+def expected_self_hosted_usd(
+    deployment: Deployment, workload: Workload, assumptions: Assumptions, ownership: Ownership
+) -> tuple[bool, float]:
+    """(meets the latency targets, expected monthly USD): the expected band of self_hosted_cost alone, a third of
+    its work, for comparing hardware profiles before costing the winner in full."""
+    cap = capacity(
+        deployment,
+        workload.input_tokens,
+        workload.output_tokens,
+        workload.effective_context_tokens,
+        workload.latency_p95_first_token_ms,
+        workload.latency_p95_total_ms,
+    )
+    meets = bool(cap.meets_latency)
+    rps = float(cap.requests_per_s) if meets else _unconstrained_rps(deployment, workload, "expected")
+    replicas = float(replicas_needed(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps))
+    return meets, replicas * replica_monthly_cost(
+        deployment, assumptions, ownership
+    ).total_usd + assumptions.ops_usd_per_month
+
+
+def self_hosted_cost(
+    deployment: Deployment, workload: Workload, assumptions: Assumptions, ownership: Ownership
+) -> SelfHostedCost:
+    """Replicas needed at peak and what they cost per month, as a band."""
+    replica = replica_monthly_cost(deployment, assumptions, ownership)
+    context = workload.effective_context_tokens
+    replicas: dict[str, float] = {}
+    replica_rps: dict[str, float] = {}
+    capacities: dict[str, Capacity] = {}
+    for band in BAND_NAMES:
+        cap = capacity(
+            deployment,
+            workload.input_tokens,
+            workload.output_tokens,
+            context,
+            workload.latency_p95_first_token_ms,
+            workload.latency_p95_total_ms,
+            band,
+        )
+        capacities[band] = cap
+        rps = float(cap.requests_per_s) if bool(cap.meets_latency) else _unconstrained_rps(deployment, workload, band)
+        replica_rps[band] = rps
+        replicas[band] = float(
+            replicas_needed(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps)
+        )
+    ops = assumptions.ops_usd_per_month
+    monthly = {band: replicas[band] * replica.total_usd + ops for band in BAND_NAMES}
+    # The fast band needs the fewest replicas and so is the cheapest: low cost = high speed.
+    monthly = {"low": monthly["high"], "expected": monthly["expected"], "high": monthly["low"]}
+    expected = capacities["expected"]
+    expected_rps = float(expected.requests_per_s) or _unconstrained_rps(deployment, workload, "expected")
+    mean_rps = workload.requests_per_day / (assumptions.hours_per_day * 3600)
+    n = replicas["expected"]
+    per_month = workload.requests_per_day * assumptions.days_per_month
+    return SelfHostedCost(
+        deployment=deployment,
+        ownership=ownership,
+        replicas={"low": replicas["high"], "expected": n, "high": replicas["low"]},
+        monthly_usd=monthly,
+        hardware_usd=n * replica.hardware_usd,
+        energy_usd=n * replica.energy_usd,
+        ops_usd=ops,
+        utilisation=mean_rps / (n * expected_rps) if math.isfinite(n) and expected_rps > 0 else 0.0,
+        capacity=expected,
+        requests_per_month=per_month,
+        tokens_per_month=per_month * (workload.input_tokens + workload.output_tokens),
+        replica_cost_usd=replica.total_usd,
+        capacity_requests_per_day=expected_rps * assumptions.hours_per_day * 3600 / workload.peak_factor,
+        replica=replica,
+        replica_rps=replica_rps,
+    )
+
+
+def _unconstrained_rps(deployment: Deployment, workload: Workload, band: str) -> float:
+    """Throughput ignoring latency targets (a target nobody meets still leaves a bill to size)."""
+    cap = capacity(
+        deployment, workload.input_tokens, workload.output_tokens, workload.effective_context_tokens, band=band
+    )
+    return float(cap.requests_per_s)
+
+
+def break_even_requests_per_day(
+    replica_cost_usd: Any,
+    ops_usd: Any,
+    api_cost_per_request: Any,
+    capacity_requests_per_day: Any,
+    days_per_month: Any,
+) -> Any:
+    """Requests/day at which the API bill equals the self-hosted bill; NaN when self-hosting never catches up.
+
+    The API bill a x d x v grows linearly in volume v; the self-hosted bill ops + n x R steps up by one replica
+    cost R every C requests/day. With n replicas the lines meet at v = (ops + n R) / (a d), which lies in the
+    n-replica range iff n >= ops / (a d C - R). So the first crossing uses n* = max(1, ceil(ops / (a d C - R)))
+    and exists only when one full replica is cheaper than the same volume on the API (a d C > R).
+    """
+    a = np.asarray(api_cost_per_request, dtype=float)
+    r = np.asarray(replica_cost_usd, dtype=float)
+    ops = np.asarray(ops_usd, dtype=float)
+    c = np.asarray(capacity_requests_per_day, dtype=float)
+    d = np.asarray(days_per_month, dtype=float)
+    margin = a * d * c - r
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_star = np.maximum(1.0, np.ceil(np.where(margin > 0, ops / margin, np.nan)))
+        volume = (ops + n_star * r) / (a * d)
+    return np.where((margin > 0) & (a > 0), volume, np.nan)
+
+
+def self_hosted_monthly_at(cost: SelfHostedCost, requests_per_day: float, assumptions: Assumptions) -> float:
+    """The expected self-hosted bill at another volume, same deployment and shape (for curves and checks)."""
+    replicas = math.ceil(requests_per_day / cost.capacity_requests_per_day) if requests_per_day > 0 else 0
+    return max(replicas, 1) * cost.replica_cost_usd + assumptions.ops_usd_per_month
+
+
+def split_api_id(ref: str) -> tuple[str, str]:
+    if "/" not in ref:
+        raise PriceError(f"api model: write it as provider/model (e.g. openai/gpt-4o-mini), got {ref!r}")
+    provider, model = ref.split("/", 1)
+    return provider, model

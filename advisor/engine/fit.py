@@ -1,0 +1,416 @@
+"""Fit estimates: will a model run on a piece of hardware, how fast, and how many requests one replica serves.
+
+The arithmetic lives in small functions over numpy arrays, so the same formulas price one option or a million
+grid cells (see advisor.engine.cost.sensitivity). Efficiency factors and overheads come from catalog/efficiency.yaml,
+each with its source; every speed is a low / expected / high band.
+
+    memory   = weights + KV cache (per sequence x concurrency) + runtime overhead
+    decode   = bytes read per token / (bandwidth x efficiency) + per-token overhead    [memory-bound]
+             or batch x FLOPs per token / (peak FLOPS x efficiency)                   [compute-bound]
+    prefill  = 2 x non-embedding active params x prompt tokens / (peak FLOPS x efficiency) + request overhead
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from advisor.data.catalog import Catalog, default_catalog
+from advisor.errors import FitError
+from advisor.schema.vocabulary import BAND_NAMES
+
+if TYPE_CHECKING:
+    from advisor.schema.catalog import Band, HardwareProfile, OpenWeightModel
+
+GB = 1e9
+QUANT_PREFERENCE = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M")
+"""Quantisations tried when none is given, best quality first (F16 only when asked for)."""
+BATCH_CANDIDATES = (1, 2, 4, 8, 16, 32, 64)
+"""Concurrent sequences a replica may run (llama.cpp server slots / continuous batching)."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The constants of one (model, quantisation, hardware, device count) that the formulas need."""
+
+    model: OpenWeightModel
+    quant: str
+    hardware: HardwareProfile
+    count: int
+    weights_bytes: float
+    weights_read_per_token: float  # bytes of weights read for one decode step (active experts only for MoE)
+    prefill_params: float  # non-embedding active parameters multiplied per prompt token
+    kv_bytes_per_element: float
+    bandwidth_bps: float  # peak, all devices
+    peak_flops: float  # peak FP16, all devices
+    usable_memory_bytes: float
+    decode_eff: Band
+    prefill_eff: Band
+    overhead_gb: Band
+    per_token_overhead_ms: Band
+    request_overhead_ms: Band
+    measured: dict[str, float] = field(default_factory=dict)  # from a live run, when there is one
+
+    def kv_bytes_per_sequence(self, context_tokens: Any) -> Any:
+        """KV cache of one sequence holding `context_tokens`, sliding-window layers capped at their window."""
+        arch = self.model.architecture
+        tokens = np.asarray(context_tokens, dtype=float)
+        global_layers = arch.layers - arch.sliding_window_layers
+        cached_tokens = global_layers * tokens
+        if arch.sliding_window_layers and arch.sliding_window:
+            cached_tokens = cached_tokens + arch.sliding_window_layers * np.minimum(tokens, arch.sliding_window)
+        per_token_per_layer = 2 * arch.kv_heads * arch.head_dim * self.kv_bytes_per_element  # K and V
+        return cached_tokens * per_token_per_layer
+
+    def memory_gb(self, context_tokens: Any, concurrency: Any, band: str = "expected") -> Any:
+        overhead = getattr(self.overhead_gb, band)
+        kv = self.kv_bytes_per_sequence(context_tokens) * np.asarray(concurrency, dtype=float)
+        return (self.weights_bytes + kv) / GB + overhead
+
+    def decode_step_s(self, kv_tokens: Any, batch: Any, band: str = "expected") -> Any:
+        """Seconds for one decode step producing one token for each of `batch` sequences."""
+        eff_bw = getattr(self.decode_eff, band)
+        eff_flops = getattr(self.prefill_eff, band)
+        batch_arr = np.asarray(batch, dtype=float)
+        bytes_read = self.weights_read_per_token + batch_arr * self.kv_bytes_per_sequence(kv_tokens)
+        memory_s = bytes_read / (self.bandwidth_bps * eff_bw)
+        compute_s = batch_arr * 2 * self.model.active_b * 1e9 / (self.peak_flops * eff_flops)
+        # The high band is the fast end: it gets the small per-token overhead, and vice versa.
+        overhead_band = {"low": "high", "expected": "expected", "high": "low"}[band]
+        return np.maximum(memory_s, compute_s) + getattr(self.per_token_overhead_ms, overhead_band) / 1000
+
+    def prefill_s(self, prompt_tokens: Any, band: str = "expected") -> Any:
+        eff = getattr(self.prefill_eff, band)
+        overhead_band = {"low": "high", "expected": "expected", "high": "low"}[band]
+        flops = 2 * self.prefill_params * np.asarray(prompt_tokens, dtype=float)
+        return flops / (self.peak_flops * eff) + getattr(self.request_overhead_ms, overhead_band) / 1000
+
+    def measured_first_token_s(self, prompt_tokens: Any) -> Any:
+        """First-token time from a live run, carried to `prompt_tokens`; None when the pair was not measured.
+
+        A run measures one prompt length. The estimate's shape (compute per prompt token plus a fixed overhead)
+        carries it to other lengths, scaled so that it matches the measurement where it was taken. A stored
+        measurement without its prompt length is used as it is.
+        """
+        measured = self.measured
+        if "first_token_ms" not in measured:
+            return None
+        if "prompt_tokens" not in measured:
+            return measured["first_token_ms"] / 1000
+        scale = measured["first_token_ms"] / 1000 / float(self.prefill_s(measured["prompt_tokens"]))
+        return self.prefill_s(prompt_tokens) * scale
+
+
+def _band_order(values: dict[str, float], higher_is_better: bool) -> dict[str, float]:
+    ordered = sorted(values.values(), reverse=not higher_is_better)
+    if higher_is_better:
+        return {"low": ordered[0], "expected": values["expected"], "high": ordered[-1]}
+    return {"low": ordered[-1], "expected": values["expected"], "high": ordered[0]}
+
+
+def weights_bytes(model: OpenWeightModel, quant: str, catalog: Catalog) -> float:
+    """File size when the catalog knows the GGUF, else parameters x bits per weight."""
+    for known in model.gguf_files:
+        if known.quant.upper() == quant.upper():
+            return float(known.size_bytes)
+    return model.params_b * 1e9 * catalog.quantization(quant).bytes_per_param
+
+
+def make_deployment(
+    model: OpenWeightModel | str,
+    hardware: HardwareProfile | str,
+    quant: str = "Q4_K_M",
+    count: int = 1,
+    catalog: Catalog | None = None,
+) -> Deployment:
+    """Gather the constants for one model on `count` devices of one hardware profile (measured speeds from the
+    catalog snapshot's measurements)."""
+    cat = catalog or default_catalog()
+    model_obj = cat.model(model) if isinstance(model, str) else model
+    hardware_obj = cat.hardware_profile(hardware) if isinstance(hardware, str) else hardware
+    quant = cat.quantization(quant).id
+    if count < 1:
+        raise FitError(f"count: must be >= 1, got {count}")
+    total_bytes = weights_bytes(model_obj, quant, cat)
+    active_share = model_obj.active_b / model_obj.params_b
+    arch = model_obj.architecture
+    embedding_params = arch.vocab_size * arch.hidden_size
+    prefill_params = max(model_obj.active_b * 1e9 - embedding_params, 0.1 * model_obj.active_b * 1e9)
+    efficiency = cat.efficiency.by_kind[hardware_obj.kind]
+    deployment = Deployment(
+        model=model_obj,
+        quant=quant,
+        hardware=hardware_obj,
+        count=count,
+        weights_bytes=total_bytes,
+        weights_read_per_token=total_bytes * active_share,
+        prefill_params=prefill_params,
+        kv_bytes_per_element=cat.efficiency.kv_cache_bytes_per_element,
+        bandwidth_bps=hardware_obj.memory_bandwidth_gbs * GB * count,
+        peak_flops=hardware_obj.fp16_tflops * 1e12 * count,
+        usable_memory_bytes=hardware_obj.usable_memory_gb * GB * count,
+        decode_eff=efficiency.decode_bandwidth,
+        prefill_eff=efficiency.prefill_compute,
+        overhead_gb=efficiency.runtime_overhead_gb,
+        per_token_overhead_ms=efficiency.per_token_overhead_ms,
+        request_overhead_ms=cat.efficiency.request_overhead_ms,
+        measured=cat.measurements.for_pair(model_obj.id, quant, hardware_obj.id),
+    )
+    if deployment.measured:
+        return deployment
+    other = cat.measurements.other_quant(model_obj.id, quant, hardware_obj.id)
+    if other is None:
+        return deployment
+    # The pair was measured at another quantisation: carry the speed over by the estimate's ratio between the two
+    # (decode reads the weights once per token, so it scales with their size); prefill does not depend on it.
+    measured_quant = make_deployment(model_obj, hardware_obj, other, count, cat)
+    ratio = float(measured_quant.decode_step_s(CARRY_CONTEXT, 1) / deployment.decode_step_s(CARRY_CONTEXT, 1))
+    carried = dict(measured_quant.measured)
+    carried["tokens_per_s"] = measured_quant.measured["tokens_per_s"] * ratio
+    return dataclasses.replace(deployment, measured=carried)
+
+
+CARRY_CONTEXT = 512
+"""Context at which decode speeds of two quantisations are compared to carry a measurement between them."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Answer to `advisor fit`: memory breakdown, fits or not, speed bands."""
+
+    model: str
+    quant: str
+    hardware: str
+    count: int
+    context_tokens: int
+    prompt_tokens: int
+    concurrency: int
+    weights_gb: float
+    kv_cache_gb: float
+    overhead_gb: float
+    total_gb: float
+    available_gb: float
+    fits: bool
+    gpu_layer_share: float | None  # share of layers that fit in VRAM when the whole model does not (GPU only)
+    tokens_per_s: dict[str, float]
+    first_token_ms: dict[str, float]
+    basis: Literal["estimated", "measured"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fit JSON contract (docs/outputs.md, docs/schemas/fit.schema.json), plus a few extra keys."""
+        return {
+            "model": self.model,
+            "quant": self.quant,
+            "hardware": self.hardware,
+            "context_tokens": self.context_tokens,
+            "concurrency": self.concurrency,
+            "memory_gb": {
+                "weights": round(self.weights_gb, 3),
+                "kv_cache": round(self.kv_cache_gb, 3),
+                "overhead": round(self.overhead_gb, 3),
+                "total": round(self.total_gb, 3),
+                "available": round(self.available_gb, 3),
+            },
+            "fits": self.fits,
+            "tokens_per_s": {k: round(v, 2) for k, v in self.tokens_per_s.items()},
+            "first_token_ms": {k: round(v, 1) for k, v in self.first_token_ms.items()},
+            "basis": self.basis,
+            "device_count": self.count,
+            "prompt_tokens": self.prompt_tokens,
+            "gpu_layer_share": self.gpu_layer_share,
+        }
+
+
+def estimate_fit(
+    model: str,
+    hardware: str,
+    quant: str = "Q4_K_M",
+    context_tokens: int = 4096,
+    concurrency: int = 1,
+    prompt_tokens: int | None = None,
+    count: int = 1,
+    catalog: Catalog | None = None,
+) -> FitResult:
+    """Memory, fit and speed of `model` at `quant` on `count` x `hardware` for the context the user needs."""
+    if context_tokens < 1:
+        raise FitError(f"context: must be >= 1, got {context_tokens}")
+    if concurrency < 1:
+        raise FitError(f"concurrency: must be >= 1, got {concurrency}")
+    deployment = make_deployment(model, hardware, quant, count, catalog or default_catalog())
+    return fit_deployment(deployment, context_tokens, concurrency, prompt_tokens)
+
+
+def fit_deployment(
+    deployment: Deployment, context_tokens: int, concurrency: int = 1, prompt_tokens: int | None = None
+) -> FitResult:
+    prompt = min(prompt_tokens or context_tokens, context_tokens)
+    kv_gb = float(deployment.kv_bytes_per_sequence(context_tokens)) * concurrency / GB
+    weights_gb = deployment.weights_bytes / GB
+    overhead = deployment.overhead_gb.expected
+    total = weights_gb + kv_gb + overhead
+    available = deployment.usable_memory_bytes / GB
+    fits = total <= available
+    gpu_share = None
+    if not fits and deployment.hardware.kind in ("consumer_gpu", "datacenter_gpu"):
+        room = max(available - kv_gb - overhead, 0.0)
+        gpu_share = round(min(room / weights_gb, 1.0), 3)
+    speed = {band: 1.0 / float(deployment.decode_step_s(context_tokens, 1, band)) for band in BAND_NAMES}
+    first = {band: float(deployment.prefill_s(prompt, band)) * 1000 for band in BAND_NAMES}
+    basis: Literal["estimated", "measured"] = "estimated"
+    measured = deployment.measured
+    if "tokens_per_s" in measured:
+        speed = {band: measured["tokens_per_s"] for band in BAND_NAMES}
+        basis = "measured"
+    if "first_token_ms" in measured:
+        first = {band: float(deployment.measured_first_token_s(prompt)) * 1000 for band in BAND_NAMES}
+        basis = "measured"
+    return FitResult(
+        model=deployment.model.id,
+        quant=deployment.quant,
+        hardware=deployment.hardware.id,
+        count=deployment.count,
+        context_tokens=context_tokens,
+        prompt_tokens=prompt,
+        concurrency=concurrency,
+        weights_gb=weights_gb,
+        kv_cache_gb=kv_gb,
+        overhead_gb=overhead,
+        total_gb=total,
+        available_gb=available,
+        fits=fits,
+        gpu_layer_share=gpu_share,
+        tokens_per_s=_band_order(speed, higher_is_better=True),
+        first_token_ms=_band_order(first, higher_is_better=False),
+        basis=basis,
+    )
+
+
+def best_quant(
+    model: OpenWeightModel,
+    hardware: HardwareProfile,
+    context_tokens: int,
+    concurrency: int = 1,
+    count: int = 1,
+    *,
+    catalog: Catalog,
+) -> Deployment | None:
+    """The highest-quality quantisation of `model` that fits, or None when even the smallest does not."""
+    for quant in QUANT_PREFERENCE:
+        deployment = make_deployment(model, hardware, quant, count, catalog)
+        needed = float(deployment.memory_gb(context_tokens, concurrency)) * GB
+        if needed <= deployment.usable_memory_bytes:
+            return deployment
+    return None
+
+
+def models_that_fit(
+    hardware: str,
+    context_tokens: int = 4096,
+    concurrency: int = 1,
+    count: int = 1,
+    catalog: Catalog | None = None,
+) -> list[FitResult]:
+    """Open-weight models that fit `hardware` at the context and concurrency needed, best first.
+
+    Best = most capable (total parameters as the proxy, then quantisation quality), each at the
+    highest-quality quantisation that fits; models with no fitting quantisation are left out.
+    """
+    cat = catalog or default_catalog()
+    profile = cat.hardware_profile(hardware)
+    results: list[tuple[tuple[float, float, float], FitResult]] = []
+    for model in cat.models.values():
+        if model.context_tokens < context_tokens:
+            continue
+        deployment = best_quant(model, profile, context_tokens, concurrency, count, catalog=cat)
+        if deployment is None:
+            continue
+        result = fit_deployment(deployment, context_tokens, concurrency)
+        bits = cat.quantization(deployment.quant).bits_per_weight
+        results.append(((model.params_b, bits, result.tokens_per_s["expected"]), result))
+    results.sort(key=lambda pair: pair[0], reverse=True)
+    return [result for _, result in results]
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What one replica sustains for a workload shape, at the largest batch that meets the latency targets."""
+
+    batch: Any  # concurrent sequences chosen
+    requests_per_s: Any
+    first_token_ms: Any
+    total_ms: Any
+    tokens_per_s: Any  # per sequence, at the chosen batch
+    meets_latency: Any  # bool: some batch size meets the targets
+
+
+def capacity(
+    deployment: Deployment,
+    input_tokens: Any,
+    output_tokens: Any,
+    context_tokens: Any,
+    first_token_target_ms: float | None = None,
+    total_target_ms: float | None = None,
+    band: str = "expected",
+) -> Capacity:
+    """Requests per second one replica sustains, choosing the batch size that maximises it within targets.
+
+    Prefill of other requests interleaves with this request's decode steps: with B sequences in flight a request
+    sees about B-1 other prefills during its life. Works element-wise over array inputs (for grids).
+    """
+    tokens_in = np.asarray(input_tokens, dtype=float)
+    tokens_out = np.asarray(output_tokens, dtype=float)
+    context = np.asarray(context_tokens, dtype=float)
+    shape = np.broadcast_shapes(tokens_in.shape, tokens_out.shape, context.shape)
+    # Every batch size at once, on a leading axis: one numpy expression instead of a loop (the engine calls this
+    # for every model x hardware profile x speed band).
+    batches = np.asarray(BATCH_CANDIDATES, dtype=float).reshape((-1,) + (1,) * len(shape))
+    full = (len(BATCH_CANDIDATES), *shape)
+    kv_position = np.minimum(tokens_in + tokens_out / 2, context)
+    prefill = deployment.prefill_s(tokens_in, band)
+    measured = deployment.measured
+    memory_ok = np.broadcast_to(
+        deployment.memory_gb(context, batches, "expected") * GB <= deployment.usable_memory_bytes, full
+    )
+    step = np.array(np.broadcast_to(deployment.decode_step_s(kv_position, batches, band), full))
+    if "tokens_per_s" in measured:
+        step[0] = 1.0 / measured["tokens_per_s"]
+    first_s = np.array(np.broadcast_to(prefill + np.where(batches > 1, step, 0.0), full))
+    if "first_token_ms" in measured:
+        first_s[0] = deployment.measured_first_token_s(tokens_in)
+    total_s = first_s + tokens_out * step + (batches - 1) * prefill
+    ok = memory_ok
+    if first_token_target_ms is not None:
+        ok = ok & (first_s * 1000 <= first_token_target_ms)
+    if total_target_ms is not None:
+        ok = ok & (total_s * 1000 <= total_target_ms)
+    rps = np.broadcast_to(batches / (batches * prefill + tokens_out * step), full)
+    # The batch with the most requests/s within the targets; on a tie the smaller batch (argmax takes the first).
+    chosen = np.argmax(np.where(ok, rps, 0.0), axis=0)
+
+    def pick(values: Any) -> Any:
+        if not shape:  # one workload shape (the common case): plain indexing is ten times cheaper
+            return np.broadcast_to(values, full)[int(chosen)]
+        return np.take_along_axis(np.broadcast_to(values, full), chosen[None], axis=0)[0]
+
+    meets = pick(ok) & (pick(rps) > 0)
+    # Where nothing meets the targets, report the single-stream figures so the reader sees by how much.
+    step_one = deployment.decode_step_s(kv_position, 1, band)
+    first_one = prefill * 1000
+    best_rps = np.where(meets, pick(rps), 0.0)
+    best_batch = np.where(meets, pick(batches), 0.0)
+    best_first = np.where(meets, pick(first_s) * 1000, first_one)
+    best_total = np.where(meets, pick(total_s) * 1000, first_one + tokens_out * step_one * 1000)
+    best_tps = np.where(meets, 1.0 / pick(step), 1.0 / step_one)
+    return Capacity(best_batch, best_rps, best_first, best_total, best_tps, meets)
+
+
+def replicas_needed(requests_per_day: Any, peak_factor: Any, hours_per_day: Any, replica_rps: Any) -> Any:
+    """Replicas to serve the peak rate: traffic falls in the hours capacity is up, peaks at peak_factor x mean."""
+    peak_rps = np.asarray(requests_per_day, dtype=float) / (np.asarray(hours_per_day, dtype=float) * 3600)
+    peak_rps = peak_rps * np.asarray(peak_factor, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        needed = np.ceil(peak_rps / np.asarray(replica_rps, dtype=float))
+    return np.where(np.asarray(replica_rps) > 0, np.maximum(needed, 1), np.inf)

@@ -1,0 +1,402 @@
+"""Candidate options for one workload: API models, open-weight deployments and hybrid pairings, costed at any volume.
+
+Building an option does the slow part once (prices, fit, capacity per replica); `monthly_usd(volume)` is then
+plain arithmetic, so the engine can re-run its decision at other volumes to find where the verdict flips.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from advisor.data.catalog import Catalog
+from advisor.engine.api_latency import api_latency
+from advisor.engine.cost import (
+    Ownership,
+    SelfHostedCost,
+    devices_monthly_cost,
+    expected_self_hosted_usd,
+    has_price,
+    replica_monthly_cost,
+    self_hosted_cost,
+)
+from advisor.engine.fit import GB, QUANT_PREFERENCE, Deployment, best_quant, make_deployment
+from advisor.errors import AdvisorError
+from advisor.schema.vocabulary import BAND_NAMES, QUALITY_RANK, DeploymentKind, Kind, size_class_of
+
+if TYPE_CHECKING:
+    from advisor.data.prices import PriceVariant
+    from advisor.schema.catalog import HardwareProfile, OpenWeightModel
+    from advisor.schema.scenario import Assumptions, Scenario, Workload
+
+DEVICE_KINDS = ("apple_silicon", "edge")
+"""Hardware that is a person's device (phones, boards, Macs): a model the scenario puts on it runs `local`. So do a
+CPU laptop and this-machine. GPU cards and CPU servers serve as servers (`self_hosted`), as does anything rented
+or picked by the advisor."""
+DEVICE_IDS = ("cpu-laptop-8c", "this-machine")
+P95_SHARE = 0.05
+"""A side of a hybrid that takes at least this share of requests sets the p95 latency of the whole."""
+
+
+@dataclass
+class Option:
+    """One way to serve a workload, with its volume-independent facts and the inputs its cost scales with."""
+
+    kind: Kind
+    deployment: DeploymentKind
+    model: str  # genai-prices model id for an API model (the API side of a hybrid), else the catalog model id
+    provider: str | None  # genai-prices provider id when any traffic goes to a third-party API
+    hardware: str | None  # hardware id the local / self-hosted side runs on
+    quant: str | None
+    label: str
+    capability: str
+    context_tokens: int
+    fits: bool
+    memory_gb: float | None
+    available_gb: float | None
+    est_first_token_ms: float | None
+    est_total_ms: float | None
+    est_tokens_per_s: float | None
+    basis: Literal["estimated", "measured", "published"] = "estimated"
+    per_request_usd: float = 0.0  # API part, per request sent to it
+    replica_cost_usd: float = 0.0
+    replica_hardware_usd: float = 0.0
+    replica_energy_usd: float = 0.0
+    replica_rps: dict[str, float] = field(default_factory=dict)  # per speed band
+    devices: int | None = None
+    price_known: bool = True
+    small: Option | None = None  # hybrid: the small model's side
+    large: Option | None = None  # hybrid: the large model's side
+    small_share: float | None = None  # hybrid: share of requests the small model keeps
+    pattern: str | None = None  # hybrid: router | cascade
+    quality_range: tuple[float, float] | None = None  # hybrid: (random, oracle) routing, share of the large's quality
+    routing_source: str | None = None
+    mmlu: float | None = None  # published MMLU score: breaks ties between options of one tier and cost
+    instruction_tuned: bool = True  # a base model needs tuning before it answers requests: ranks after chat models
+    min_first_token_ms: float | None = None  # one request alone (batch 1): the fastest first token it can give
+    meets_latency: bool | None = None  # self-hosted: one replica meets the latency targets at some batch size
+    open_weight_model: str | None = None  # an API model whose weights are in the catalog: their id
+    deployment_spec: Deployment | None = field(default=None, repr=False)  # self-hosted: what the fit estimate used
+
+    @property
+    def capability_rank(self) -> int:
+        return QUALITY_RANK[self.capability]
+
+    @property
+    def small_model(self) -> str | None:
+        return self.small.model if self.small else None
+
+    @property
+    def is_self_hosted(self) -> bool:
+        return self.small is None and self.provider is None
+
+    def monthly_usd(self, requests_per_day: float, workload: Workload, assumptions: Assumptions) -> dict[str, float]:
+        """Monthly cost band at `requests_per_day` (same token shape); low is the cheap end."""
+        # The fast speed band needs the fewest replicas: low cost = high speed.
+        return {
+            cost: self.usd_at(requests_per_day, workload, assumptions, speed)
+            for cost, speed in (("low", "high"), ("expected", "expected"), ("high", "low"))
+        }
+
+    def usd_at(self, requests_per_day: float, workload: Workload, assumptions: Assumptions, speed: str) -> float:
+        """Monthly cost at `requests_per_day` for one speed band of the fit estimate."""
+        if self.small is not None and self.large is not None and self.small_share is not None:
+            small_volume = requests_per_day if self.pattern == "cascade" else requests_per_day * self.small_share
+            small = self.small.usd_at(small_volume, workload, assumptions, speed)
+            large = self.large.usd_at(requests_per_day * (1 - self.small_share), workload, assumptions, speed)
+            return small + large - self.shared_ops_usd(assumptions)
+        if self.provider is not None:
+            return self.per_request_usd * requests_per_day * assumptions.days_per_month
+        if requests_per_day <= 0:
+            return 0.0
+        peak_rps = requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600)
+        return _replicas(peak_rps, self.replica_rps[speed]) * self.replica_cost_usd + assumptions.ops_usd_per_month
+
+    def shared_ops_usd(self, assumptions: Assumptions) -> float:
+        """Ops counted twice when both sides of a hybrid run on own hardware (the team runs one platform)."""
+        if self.small is None or self.large is None:
+            return 0.0
+        both_own = self.small.is_self_hosted and self.large.is_self_hosted
+        return assumptions.ops_usd_per_month if both_own else 0.0
+
+    def breakdown_usd(self, requests_per_day: float, workload: Workload, assumptions: Assumptions) -> dict[str, float]:
+        """Expected monthly cost split into API tokens, hardware, energy and ops."""
+        if self.small is not None and self.large is not None and self.small_share is not None:
+            small_volume = requests_per_day if self.pattern == "cascade" else requests_per_day * self.small_share
+            small = self.small.breakdown_usd(small_volume, workload, assumptions)
+            large = self.large.breakdown_usd(requests_per_day * (1 - self.small_share), workload, assumptions)
+            total = {key: small[key] + large[key] for key in small}
+            total["ops_usd"] -= self.shared_ops_usd(assumptions)
+            return total
+        if self.provider is not None:
+            api = self.per_request_usd * requests_per_day * assumptions.days_per_month
+            return {"api_usd": api, "hardware_usd": 0.0, "energy_usd": 0.0, "ops_usd": 0.0}
+        peak_rps = requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600)
+        replicas = _replicas(peak_rps, self.replica_rps.get("expected", 0.0))
+        return {
+            "api_usd": 0.0,
+            "hardware_usd": replicas * self.replica_hardware_usd,
+            "energy_usd": replicas * self.replica_energy_usd,
+            "ops_usd": assumptions.ops_usd_per_month,
+        }
+
+    def replicas(self, requests_per_day: float, workload: Workload, assumptions: Assumptions) -> float | None:
+        rps = self.replica_rps.get("expected", 0.0)
+        if not self.is_self_hosted or rps <= 0:
+            return None
+        return _replicas(requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600), rps)
+
+
+def _replicas(peak_rps: float, replica_rps: float) -> float:
+    """advisor.engine.fit.replicas_needed for one option, in plain floats (the engine calls it thousands of times).
+
+    A deployment that serves nothing (it does not fit) still costs the one replica the team would pay for."""
+    if replica_rps <= 0:
+        return 1.0
+    return float(max(math.ceil(peak_rps / replica_rps), 1))
+
+
+def deployment_kind(profile: HardwareProfile, scenario: Scenario) -> DeploymentKind:
+    """`local` for a device the scenario names and owns, `self_hosted` for servers and anything rented."""
+    hardware = scenario.hardware
+    device = profile.kind in DEVICE_KINDS or profile.id in DEVICE_IDS
+    if hardware.profile and hardware.ownership == "owned" and device:
+        return "local"
+    return "self_hosted"
+
+
+def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "standard") -> list[Option]:
+    """One option per curated API model, priced by genai-prices for the workload's token shape."""
+    table = catalog.price_table(variant)
+    notes = catalog.api_notes
+    index = np.array([table.index(n.provider, n.model) for n in notes])
+    per_request = table.cost_per_request(
+        workload.input_tokens, workload.output_tokens, workload.cached_input_share, rows=index
+    )
+    options = []
+    for note, cost in zip(notes, per_request, strict=True):
+        latency = api_latency(note, workload.input_tokens, workload.output_tokens, catalog)
+        weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
+        options.append(
+            Option(
+                kind=note.size_class,
+                deployment="api",
+                model=note.model,
+                provider=note.provider,
+                hardware=None,
+                quant=None,
+                label=f"{note.provider}/{note.model}",
+                # The same weights get the same tier whether the team or a provider serves them.
+                capability=weights.capability_hint if weights else note.capability_tier,
+                context_tokens=note.context_tokens,
+                fits=True,
+                memory_gb=None,
+                available_gb=None,
+                est_first_token_ms=latency.first_token_ms["expected"],
+                est_total_ms=latency.total_ms["expected"],
+                est_tokens_per_s=latency.tokens_per_s["expected"],
+                basis="published",
+                per_request_usd=float(cost),
+                min_first_token_ms=latency.first_token_ms["expected"],
+                mmlu=_mmlu(note.benchmarks) if weights is None else weights.score("mmlu"),
+                open_weight_model=note.open_weight_model,
+            )
+        )
+    return options
+
+
+def self_hosted_options(
+    scenario: Scenario, workload: Workload, catalog: Catalog, keep_hardware: dict[str, str] | None = None
+) -> list[Option]:
+    """Each open-weight model at its best quantisation on the scenario's hardware (or the cheapest priced profile
+    it fits when the scenario names none); a model that fits nowhere is kept, marked `fits=False`.
+
+    `keep_hardware` (model id -> hardware id) pins each model to a profile chosen before, for what-if runs."""
+    ownership = scenario.hardware.ownership
+    count = scenario.hardware.count
+    floor: dict[str, float] = {}  # one replica's monthly cost per profile, when the advisor picks
+    if scenario.hardware.profile:
+        profiles = [catalog.hardware_profile(scenario.hardware.profile)]
+    else:
+        # Cheapest first, so the search can stop once no dearer profile could beat the best found.
+        for_sale = [
+            h for h in catalog.hardware.values() if (h.purchase_usd if ownership == "owned" else h.cloud_usd_per_hour)
+        ]
+        floor = {h.id: devices_monthly_cost(h, count, scenario.assumptions, ownership).total_usd for h in for_sale}
+        profiles = sorted(for_sale, key=lambda h: (floor[h.id], h.id))
+    if not profiles:
+        raise AdvisorError(f"hardware.ownership: no hardware profile has a price for {ownership!r}")
+    context = workload.effective_context_tokens
+    options = []
+    assumptions = scenario.assumptions
+    for model in catalog.models.values():
+        best: tuple[bool, float, Deployment, Ownership] | None = None
+        pinned = keep_hardware.get(model.id) if keep_hardware else None
+        for profile in [catalog.hardware[pinned]] if pinned in catalog.hardware else profiles:
+            # A bill is at least one replica plus ops: a profile whose one replica costs more cannot win.
+            if (
+                best is not None
+                and best[0]
+                and best[1] <= floor.get(profile.id, -math.inf) + assumptions.ops_usd_per_month
+            ):
+                break
+            deployment = best_quant(model, profile, context, 1, count, catalog=catalog)
+            if deployment is None or (len(profiles) > 1 and not has_price(deployment, ownership)):
+                continue
+            # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
+            priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+            if len(profiles) == 1 or pinned:
+                best = (True, 0.0, deployment, priced)  # nothing to compare: cost it in full once, below
+                break
+            meets, monthly = expected_self_hosted_usd(deployment, workload, assumptions, priced)
+            # Latency-meeting profiles first, then the cheaper one.
+            if best is None or (meets, -monthly) > (best[0], -best[1]):
+                best = (meets, monthly, deployment, priced)
+        if best is None:
+            options.append(_not_fitting(model, profiles, scenario, workload, catalog))
+        else:
+            _, _, chosen, chosen_ownership = best
+            full = self_hosted_cost(chosen, workload, assumptions, chosen_ownership)
+            options.append(_costed(full, scenario, workload))
+    return options
+
+
+def _own_option(deployment: Deployment, scenario: Scenario, workload: Workload, fits: bool, **figures: Any) -> Option:
+    """An option on the team's own or rented hardware: the facts every such option shares, plus `figures`."""
+    model = deployment.model
+    profile = deployment.hardware
+    return Option(
+        kind=size_class_of(model.params_b),
+        deployment=deployment_kind(profile, scenario),
+        model=model.id,
+        provider=None,
+        hardware=profile.id,
+        quant=deployment.quant,
+        label=f"{model.id} {deployment.quant} on {deployment.count}x {profile.id}",
+        capability=model.capability_hint,
+        context_tokens=model.context_tokens,
+        fits=fits,
+        memory_gb=float(deployment.memory_gb(workload.effective_context_tokens, 1)),
+        available_gb=deployment.usable_memory_bytes / GB,
+        devices=deployment.count,
+        price_known=has_price(deployment, scenario.hardware.ownership),
+        mmlu=model.score("mmlu"),
+        instruction_tuned=model.instruction_tuned,
+        **figures,
+    )
+
+
+def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Option:
+    deployment = cost.deployment
+    return _own_option(
+        deployment,
+        scenario,
+        workload,
+        fits=True,
+        est_first_token_ms=float(cost.capacity.first_token_ms),
+        est_total_ms=float(cost.capacity.total_ms),
+        est_tokens_per_s=float(cost.capacity.tokens_per_s),
+        basis="measured" if deployment.measured else "estimated",
+        replica_cost_usd=cost.replica_cost_usd,
+        replica_hardware_usd=cost.replica.hardware_usd,
+        replica_energy_usd=cost.replica.energy_usd,
+        replica_rps=dict(cost.replica_rps),
+        meets_latency=cost.meets_latency,
+        deployment_spec=deployment,
+        min_first_token_ms=float(
+            deployment.measured_first_token_s(workload.input_tokens)
+            if deployment.measured.get("first_token_ms")
+            else deployment.prefill_s(workload.input_tokens)
+        )
+        * 1000,
+    )
+
+
+def _mmlu(benchmarks: list[Any]) -> float | None:
+    return next((b.score for b in benchmarks if b.name == "mmlu"), None)
+
+
+def _not_fitting(
+    model: OpenWeightModel, profiles: list[HardwareProfile], scenario: Scenario, workload: Workload, catalog: Catalog
+) -> Option:
+    """A model no profile holds: memory at the smallest quantisation on the largest profile, for the reason text."""
+    profile = max(profiles, key=lambda h: (h.memory_gb, h.id))
+    deployment = make_deployment(model, profile, QUANT_PREFERENCE[-1], scenario.hardware.count, catalog)
+    ownership = scenario.hardware.ownership
+    priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+    replica_cost = replica_monthly_cost(deployment, scenario.assumptions, priced).total_usd
+    return _own_option(
+        deployment,
+        scenario,
+        workload,
+        fits=False,
+        est_first_token_ms=None,
+        est_total_ms=None,
+        est_tokens_per_s=None,
+        replica_cost_usd=replica_cost,
+        replica_rps=dict.fromkeys(BAND_NAMES, 0.0),
+    )
+
+
+def hybrid_option(small: Option, large: Option, small_share: float, pattern: str, routing: Any) -> Option:
+    """A small model keeping `small_share` of requests and a large one taking the rest (router), or the small
+    model answering everything first and escalating the rest (cascade, which pays for the wasted attempt)."""
+    large_share = 1 - small_share
+    first = _hybrid_latency(small.est_first_token_ms, large.est_first_token_ms, small_share)
+    total = _hybrid_latency(small.est_total_ms, large.est_total_ms, small_share)
+    if pattern == "cascade" and small.est_total_ms is not None and large.est_first_token_ms is not None:
+        # An escalated request waits for the small model's whole answer (and its check) before the large starts.
+        escalated_first = small.est_total_ms + large.est_first_token_ms
+        first = escalated_first if large_share >= P95_SHARE else first
+        if large.est_total_ms is not None and large_share >= P95_SHARE:
+            total = small.est_total_ms + large.est_total_ms
+    if small.provider is None and large.provider is None:
+        deployment: DeploymentKind = "local" if {small.deployment, large.deployment} == {"local"} else "self_hosted"
+    else:
+        deployment = "mixed"
+    return Option(
+        kind="hybrid",
+        deployment=deployment,
+        model=large.model,
+        provider=large.provider,
+        hardware=small.hardware,
+        quant=small.quant,
+        label=f"{pattern}: {small.label} keeps {small_share:.0%}, {large.label} the rest",
+        capability=large.capability,
+        context_tokens=min(small.context_tokens, large.context_tokens),
+        fits=small.fits and large.fits,
+        memory_gb=small.memory_gb,
+        available_gb=small.available_gb,
+        est_first_token_ms=first,
+        est_total_ms=total,
+        min_first_token_ms=_hybrid_latency(small.min_first_token_ms, large.min_first_token_ms, small_share)
+        if pattern == "router"
+        else first,
+        est_tokens_per_s=_min_or_none(small.est_tokens_per_s, large.est_tokens_per_s),
+        basis="measured" if "measured" in (small.basis, large.basis) else "estimated",
+        devices=small.devices,
+        price_known=small.price_known and large.price_known,
+        small=small,
+        large=large,
+        small_share=small_share,
+        pattern=pattern,
+        quality_range=routing,
+    )
+
+
+def _hybrid_latency(small: float | None, large: float | None, small_share: float) -> float | None:
+    """p95 of a mix: the slower side sets it once it takes at least 5% of requests."""
+    sides = []
+    if small_share >= P95_SHARE and small is not None:
+        sides.append(small)
+    if 1 - small_share >= P95_SHARE and large is not None:
+        sides.append(large)
+    return max(sides) if sides else None
+
+
+def _min_or_none(a: float | None, b: float | None) -> float | None:
+    values = [v for v in (a, b) if v is not None]
+    return min(values) if values else None

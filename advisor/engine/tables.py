@@ -1,0 +1,287 @@
+"""Tables of costed options for analysts and the `advisor cost` command: the cost table of one workload, cost
+curves over volume, break-even between two rows, and the sensitivity grid.
+
+All of them are built on the one option list `recommend()` ranks (advisor.engine.options), so a row here and the
+matching recommended option always carry the same cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from advisor.data.catalog import Catalog, default_catalog
+from advisor.engine.cost import Ownership, break_even_requests_per_day, replica_monthly_cost, split_api_id
+from advisor.engine.fit import Deployment, capacity, replicas_needed
+from advisor.engine.options import Option, api_options, self_hosted_options
+from advisor.errors import AdvisorError
+from advisor.schema.scenario import Assumptions, Scenario, Workload
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from advisor.data.prices import PriceVariant
+
+TABLE_COLUMNS = (
+    "option",
+    "kind",
+    "deployment",
+    "size_class",
+    "capability",
+    "model",
+    "provider",
+    "hardware",
+    "quant",
+    "replicas",
+    "monthly_cost_usd",
+    "cost_low_usd",
+    "cost_high_usd",
+    "per_request_usd",
+    "per_mtok_usd",
+    "hardware_usd",
+    "energy_usd",
+    "ops_usd",
+    "api_usd",
+    "utilisation",
+    "est_first_token_ms",
+    "est_tokens_per_s",
+    "meets_latency",
+    "fits",
+    "hardware_chosen",
+    "devices",
+    "replica_cost_usd",
+    "capacity_requests_per_day",
+)
+"""Columns of workload_cost_table, in order. `kind` is api or self_hosted; `size_class` is slm or llm."""
+
+
+def single_options(
+    scenario: Scenario,
+    workload: Workload,
+    catalog: Catalog,
+    variant: PriceVariant = "standard",
+    keep_hardware: dict[str, str] | None = None,
+) -> list[Option]:
+    """The single-model options recommend() ranks for `workload`: every curated API model, then every open-weight
+    model on the scenario's hardware (or the cheapest priced profile that fits; `keep_hardware` pins a model to a
+    profile chosen before, for what-if runs)."""
+    return api_options(workload, catalog, variant) + self_hosted_options(scenario, workload, catalog, keep_hardware)
+
+
+def option_row(option: Option, scenario: Scenario, workload: Workload) -> dict[str, Any]:
+    """One option as a row of the cost table, costed at the workload's volume."""
+    assumptions = scenario.assumptions
+    volume = workload.requests_per_day
+    band = option.monthly_usd(volume, workload, assumptions)
+    split = option.breakdown_usd(volume, workload, assumptions)
+    per_month = volume * assumptions.days_per_month
+    per_request = band["expected"] / per_month
+    replicas = option.replicas(volume, workload, assumptions)
+    own = option.provider is None
+    replica_rps = option.replica_rps.get("expected", 0.0)
+    mean_rps = volume / (assumptions.hours_per_day * 3600)
+    return {
+        "option": option.label,
+        "kind": "self_hosted" if own else "api",
+        "deployment": option.deployment,
+        "size_class": option.kind,
+        "capability": option.capability,
+        "model": option.model,
+        "provider": option.provider,
+        "hardware": option.hardware,
+        "quant": option.quant,
+        "replicas": replicas,
+        "monthly_cost_usd": band["expected"],
+        "cost_low_usd": band["low"],
+        "cost_high_usd": band["high"],
+        "per_request_usd": per_request,
+        "per_mtok_usd": per_request / (workload.input_tokens + workload.output_tokens) * 1e6,
+        **split,
+        "utilisation": mean_rps / (replicas * replica_rps) if own and replicas and replica_rps > 0 else None,
+        "est_first_token_ms": option.est_first_token_ms,
+        "est_tokens_per_s": option.est_tokens_per_s,
+        "meets_latency": option.meets_latency,
+        # An API model whose context window is shorter than a request cannot serve the workload.
+        "fits": option.fits and option.context_tokens >= workload.effective_context_tokens,
+        "hardware_chosen": ("scenario" if scenario.hardware.profile else "cheapest fitting") if own else None,
+        "devices": option.devices,
+        "replica_cost_usd": option.replica_cost_usd if own else None,
+        "capacity_requests_per_day": replica_rps * assumptions.hours_per_day * 3600 / workload.peak_factor
+        if own
+        else None,
+    }
+
+
+def workload_cost_table(
+    scenario: Scenario,
+    workload: Workload,
+    catalog: Catalog | None = None,
+    model: str | None = None,
+    variant: PriceVariant = "standard",
+) -> pd.DataFrame:
+    """Every costed single-model option for a workload, cheapest first: the curated API models and each open-weight
+    model that fits, self-hosted. The same options, at the same cost, as `recommend()` ranks.
+
+    Self-hosted options run on the scenario's hardware profile, or, when it names none, on the cheapest priced
+    profile that fits (the `hardware_chosen` column says which it was). `model` keeps only options whose model
+    id (API or open-weight) equals it. Columns: TABLE_COLUMNS.
+    """
+    import pandas as pd
+
+    cat = catalog or default_catalog()
+    if model is not None:  # price only what is asked for (not every curated model has a batch price)
+        notes = [n for n in cat.api_notes if model in (n.model, n.open_weight_model)]
+        cat = dataclasses.replace(cat, api_notes=notes, models={k: v for k, v in cat.models.items() if k == model})
+    options = [o for o in single_options(scenario, workload, cat, variant) if o.provider is not None or o.fits]
+    if not options:
+        raise AdvisorError(f"workloads.{workload.name}: no option could be costed (check --model and hardware)")
+    frame = pd.DataFrame([option_row(o, scenario, workload) for o in options], columns=list(TABLE_COLUMNS))
+    # Equal bills (one replica of the same hardware) go to the more capable option, then the one with headroom.
+    from advisor.schema.vocabulary import QUALITY_RANK
+
+    frame["_capability_rank"] = -frame["capability"].map(QUALITY_RANK)
+    frame["_headroom"] = -frame["capacity_requests_per_day"].fillna(0)
+    frame = frame.sort_values(["monthly_cost_usd", "_capability_rank", "_headroom", "option"], kind="stable")
+    return frame.drop(columns=["_capability_rank", "_headroom"]).reset_index(drop=True)
+
+
+def usable_options(table: pd.DataFrame, kind: Literal["api", "self_hosted"]) -> pd.DataFrame:
+    """Rows of workload_cost_table of one kind that can serve the workload (an API model whose context window is
+    too short is no option), cheapest first."""
+    return table[(table["kind"] == kind) & table["fits"].astype(bool)]
+
+
+def break_even_between(api_row: Any, self_hosted_row: Any, assumptions: Assumptions) -> float:
+    """Requests/day where an API option's bill meets a self-hosted option's (rows of workload_cost_table).
+
+    NaN when self-hosting never catches up with that API at this token shape.
+    """
+    return float(
+        break_even_requests_per_day(
+            self_hosted_row["replica_cost_usd"],
+            self_hosted_row["ops_usd"],
+            api_row["per_request_usd"],
+            self_hosted_row["capacity_requests_per_day"],
+            assumptions.days_per_month,
+        )
+    )
+
+
+def cost_curves(table: pd.DataFrame, volumes: Any, assumptions: Assumptions) -> pd.DataFrame:
+    """Monthly cost of each row of `table` (from workload_cost_table) over `volumes`, same token shape.
+
+    Self-hosted curves step up one replica each time volume passes a replica's capacity, the capacity the table
+    computed within the workload's latency targets, so curve and table always agree at the workload's volume.
+    """
+    import pandas as pd
+
+    v = np.asarray(volumes, dtype=float)
+    frames = []
+    for row in table.to_dict(orient="records"):
+        if row["kind"] == "api":
+            monthly = row["per_request_usd"] * v * assumptions.days_per_month
+        else:
+            replicas = np.maximum(1, np.ceil(v / row["capacity_requests_per_day"]))
+            monthly = replicas * row["replica_cost_usd"] + row["ops_usd"]
+        frames.append(
+            pd.DataFrame({"volume": v, "option": row["option"], "kind": row["kind"], "monthly_cost_usd": monthly})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def sensitivity(
+    volumes: Any,
+    input_tokens: Any,
+    output_tokens: Any,
+    api_models: list[str] | None = None,
+    deployments: list[Deployment] | None = None,
+    assumptions: Assumptions | None = None,
+    ownership: Ownership = "rented",
+    peak_factor: float = 3.0,
+    cached_input_share: float = 0.0,
+    variant: PriceVariant = "standard",
+    *,
+    scenario: Scenario | None = None,
+    workload: str | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Monthly cost over the grid volumes x input tokens x output tokens x options, in one vectorised pass.
+
+    `api_models` are "provider/model" ids; `deployments` self-hosted options (advisor.engine.fit.make_deployment).
+    Given a `scenario` (and optionally the name of one of its workloads, default the first) and neither of those,
+    the options are the ones `recommend()` ranks for that workload - its API models and the open-weight models
+    that fit, on the hardware it chose - with the scenario's assumptions, ownership, peak factor and cached share.
+    Returns a long DataFrame: volume, input_tokens, output_tokens, option, kind, monthly_cost_usd, replicas.
+    Self-hosted capacity uses no latency target here (a sweep asks what it costs, not whether it is fast).
+    """
+    import pandas as pd
+
+    cat = catalog or default_catalog()
+    if scenario is not None and api_models is None and deployments is None:
+        chosen = _named_workload(scenario, workload)
+        options = single_options(scenario, chosen, cat, variant)
+        api_models = [o.label for o in options if o.provider is not None]
+        deployments = [o.deployment_spec for o in options if o.deployment_spec is not None and o.fits]
+        assumptions = scenario.assumptions
+        ownership = scenario.hardware.ownership
+        peak_factor = chosen.peak_factor
+        cached_input_share = chosen.cached_input_share
+    money = assumptions or Assumptions()
+    v = np.asarray(volumes, dtype=float).reshape(-1, 1, 1)
+    i = np.asarray(input_tokens, dtype=float).reshape(1, -1, 1)
+    o = np.asarray(output_tokens, dtype=float).reshape(1, 1, -1)
+    grid_shape = (v.shape[0], i.shape[1], o.shape[2])
+    labels: list[str] = []
+    kinds: list[str] = []
+    blocks: list[np.ndarray] = []
+    replica_blocks: list[np.ndarray] = []
+    if api_models:
+        table = cat.price_table(variant)
+        pairs = [split_api_id(ref) for ref in api_models]
+        rows = np.array([table.index(p, m) for p, m in pairs])
+        per_request = table.cost_per_request(i[..., None], o[..., None], cached_input_share, rows=rows)
+        monthly = v[..., None] * money.days_per_month * per_request  # (V, I, O, A)
+        for k, ref in enumerate(api_models):
+            labels.append(ref)
+            kinds.append("api")
+            blocks.append(np.broadcast_to(monthly[..., k], grid_shape))
+            replica_blocks.append(np.full(grid_shape, np.nan))
+    for deployment in deployments or []:
+        replica = replica_monthly_cost(deployment, money, ownership)
+        cap = capacity(deployment, i, o, i + o)
+        replicas = replicas_needed(v, peak_factor, money.hours_per_day, cap.requests_per_s)
+        labels.append(f"{deployment.model.id} {deployment.quant} on {deployment.count}x {deployment.hardware.id}")
+        kinds.append("self_hosted")
+        blocks.append(np.broadcast_to(replicas * replica.total_usd + money.ops_usd_per_month, grid_shape))
+        replica_blocks.append(np.broadcast_to(replicas, grid_shape))
+    if not blocks:
+        raise AdvisorError("sensitivity: give at least one API model or deployment")
+    cells = int(np.prod(grid_shape))
+    n_options = len(blocks)
+    costs = np.stack(blocks, axis=-1)  # (V, I, O, options)
+    return pd.DataFrame(
+        {
+            "volume": np.repeat(np.broadcast_to(v, grid_shape).ravel(), n_options),
+            "input_tokens": np.repeat(np.broadcast_to(i, grid_shape).ravel(), n_options),
+            "output_tokens": np.repeat(np.broadcast_to(o, grid_shape).ravel(), n_options),
+            "option": pd.Categorical.from_codes(np.tile(np.arange(n_options), cells), categories=labels),
+            "kind": pd.Categorical.from_codes(
+                np.tile(np.array([0 if k == "api" else 1 for k in kinds]), cells),
+                categories=["api", "self_hosted"],
+            ),
+            "monthly_cost_usd": costs.ravel(),
+            "replicas": np.stack(replica_blocks, axis=-1).ravel(),
+        }
+    )
+
+
+def _named_workload(scenario: Scenario, name: str | None) -> Workload:
+    if name is None:
+        return scenario.workloads[0]
+    for workload in scenario.workloads:
+        if workload.name == name:
+            return workload
+    known = ", ".join(w.name for w in scenario.workloads)
+    raise AdvisorError(f"workload: no workload named {name!r} in the scenario (it has: {known})")

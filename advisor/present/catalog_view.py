@@ -1,0 +1,343 @@
+"""What the app's Catalog page shows, without the page: table filters, source links, fit answers and the memory bar.
+
+Filters work on `catalog_rows` output, so the page, the CLI listing and the tests count the same rows.
+An empty choice in a multi-choice filter means "no restriction", as users expect from a filter bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from advisor.data.catalog import Catalog, default_catalog
+from advisor.engine.fit import QUANT_PREFERENCE, FitResult, best_quant, fit_deployment, make_deployment
+from advisor.errors import FitError, UnknownIdError
+from advisor.present.words import gb
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+Row = dict[str, Any]
+Priced = Literal["any", "buy", "rent"]
+
+AUTO_QUANT = "auto"
+"""Quantisation choice meaning: the best one that fits (advisor.engine.fit.best_quant)."""
+FIT_QUANTS = (AUTO_QUANT, *QUANT_PREFERENCE, "F16")
+PARAM_STEPS_B = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+"""Stops for the parameter-range slider: doubling steps, since the catalog spans 0.1B to 120B."""
+CONTEXT_STEPS = (0, 4_096, 8_192, 16_384, 32_768, 65_536, 131_072, 200_000, 1_000_000)
+DEFAULT_FIT_MODEL = "llama-3.1-8b-instruct"
+DEFAULT_FIT_HARDWARE = "rtx-4090"
+HARDWARE_KIND_LABELS = {
+    "consumer_gpu": "Consumer GPU",
+    "datacenter_gpu": "Datacenter GPU",
+    "apple_silicon": "Apple silicon",
+    "cpu": "CPU",
+    "edge": "Edge device",
+}
+
+
+def distinct(rows: Iterable[Row], column: str) -> list[str]:
+    """Sorted distinct non-empty values of `column`: the options of a multiselect filter."""
+    return sorted({str(row[column]) for row in rows if row.get(column) not in (None, "")}, key=str.lower)
+
+
+def _known(value: Any) -> bool:
+    # API rows carry NaN where genai-prices has no context window; NaN compares false against everything.
+    return value is not None and value == value
+
+
+def filter_models(
+    rows: Iterable[Row],
+    families: Collection[str] = (),
+    params_b: tuple[float, float] | None = None,
+    min_context: int = 0,
+    licenses: Collection[str] = (),
+) -> list[Row]:
+    """Open-weight model rows within the chosen families, total-parameter range (inclusive), context and licences."""
+    low, high = params_b if params_b is not None else (0.0, float("inf"))
+    return [
+        row
+        for row in rows
+        if (not families or row["family"] in families)
+        and low <= row["params_b"] <= high
+        and row["context_tokens"] >= min_context
+        and (not licenses or row["license"] in licenses)
+    ]
+
+
+def filter_api_models(
+    rows: Iterable[Row],
+    providers: Collection[str] = (),
+    max_input_usd_per_mtok: float | None = None,
+    min_context: int = 0,
+    compared_only: bool = False,
+) -> list[Row]:
+    """API rows from the chosen providers, at most the input price, at least the context window.
+
+    A row whose context window genai-prices does not know passes only when no minimum is asked for. `compared_only`
+    keeps the models the catalog has notes on (capability tier, latency class), the ones the advisor ranks.
+    """
+    return [
+        row
+        for row in rows
+        if (not providers or row["provider"] in providers)
+        and (max_input_usd_per_mtok is None or row["input_usd_per_mtok"] <= max_input_usd_per_mtok)
+        and (min_context <= 0 or (_known(row["context_window"]) and row["context_window"] >= min_context))
+        and (not compared_only or row.get("capability_tier") is not None)
+    ]
+
+
+def filter_hardware(
+    rows: Iterable[Row], kinds: Collection[str] = (), min_memory_gb: float = 0.0, priced: Priced = "any"
+) -> list[Row]:
+    """Hardware rows of the chosen kinds with at least `min_memory_gb`, optionally only those with a buy/rent price."""
+    price_column = {"any": None, "buy": "purchase_usd", "rent": "cloud_usd_per_hour"}[priced]
+    return [
+        row
+        for row in rows
+        if (not kinds or row["kind"] in kinds)
+        and row["memory_gb"] >= min_memory_gb
+        and (price_column is None or _known(row[price_column]))
+    ]
+
+
+def with_details(kind: str, rows: Iterable[Row], catalog: Catalog) -> list[Row]:
+    """Rows plus what the table shows beyond `catalog_rows`: a source link per entry, the advisor's API notes.
+
+    Models link to their Hugging Face repo (else the source of their parameter count), hardware to the source of
+    its memory figure and gains a readable kind; API rows gain the catalog's capability tier and size class where
+    it has a note.
+    """
+    if kind == "models":
+        return [{**row, "source": _model_link(catalog, row["id"])} for row in rows]
+    if kind == "hardware":
+        return [
+            {
+                **row,
+                "kind_label": HARDWARE_KIND_LABELS.get(row["kind"], row["kind"]),
+                "source": catalog.hardware[row["id"]].sources.get("memory"),
+            }
+            for row in rows
+        ]
+    if kind == "api-models":
+        notes = {(note.provider, note.model): note for note in catalog.api_notes}
+        detailed = []
+        for row in rows:
+            note = notes.get((row["provider"], row["model"]))
+            detailed.append(
+                {
+                    **row,
+                    "capability_tier": note.capability_tier if note else None,
+                    "size_class": note.size_class.upper() if note else None,
+                }
+            )
+        return detailed
+    return list(rows)
+
+
+def _model_link(catalog: Catalog, model_id: str) -> str | None:
+    model = catalog.models[model_id]
+    if model.hf_repo:
+        return f"https://huggingface.co/{model.hf_repo}"
+    source = model.sources.get("params")
+    return source if source and source.startswith("http") else None
+
+
+def default_fit_model(catalog: Catalog) -> str:
+    """The model the fit section opens with: a common 8B model, else the smallest in the catalog."""
+    if DEFAULT_FIT_MODEL in catalog.models:
+        return DEFAULT_FIT_MODEL
+    return min(catalog.models.values(), key=lambda m: (m.params_b, m.id)).id
+
+
+def default_fit_hardware(catalog: Catalog, scenario_profile: str | None) -> str:
+    """The scenario's hardware when it names a catalog profile, else a 24 GB consumer GPU, else the first profile.
+
+    'this-machine' is not offered: in a browser it would describe the server, not the user's machine.
+    """
+    for candidate in (scenario_profile, DEFAULT_FIT_HARDWARE):
+        if candidate and candidate in catalog.hardware:
+            return candidate
+    return sorted(catalog.hardware)[0]
+
+
+@dataclass(frozen=True)
+class FitAnswer:
+    """A fit result and how its quantisation was chosen."""
+
+    fit: FitResult
+    auto_quant: bool  # chosen by best_quant rather than by the user
+    nothing_fits: bool  # auto and not even the smallest quantisation fits: `fit` shows the smallest
+
+
+def answer_fit(
+    model_id: str,
+    hardware_id: str,
+    quant: str = AUTO_QUANT,
+    context_tokens: int = 4096,
+    concurrency: int = 1,
+    count: int = 1,
+    catalog: Catalog | None = None,
+) -> FitAnswer:
+    """Fit of a model on `count` devices; `quant` AUTO_QUANT picks the highest-quality one that fits.
+
+    Raises FitError for a context longer than the model's native window: the fit figures would describe a
+    deployment that cannot serve the request at all.
+    """
+    cat = catalog or default_catalog()
+    model = cat.model(model_id)
+    hardware = cat.hardware_profile(hardware_id)
+    if context_tokens < 1:
+        raise FitError(f"context: must be >= 1, got {context_tokens}")
+    if concurrency < 1:
+        raise FitError(f"concurrency: must be >= 1, got {concurrency}")
+    if context_tokens > model.context_tokens:
+        raise FitError(
+            f"context: {model.id} reads at most {model.context_tokens:,} tokens, asked for {context_tokens:,}; "
+            "lower the context or pick a model with a longer window"
+        )
+    nothing_fits = False
+    if quant == AUTO_QUANT:
+        deployment = best_quant(model, hardware, context_tokens, concurrency, count, catalog=cat)
+        if deployment is None:
+            nothing_fits = True
+            deployment = make_deployment(model, hardware, QUANT_PREFERENCE[-1], count, cat)
+    else:
+        deployment = make_deployment(model, hardware, quant, count, cat)
+    return FitAnswer(fit_deployment(deployment, context_tokens, concurrency), quant == AUTO_QUANT, nothing_fits)
+
+
+def context_label(tokens: int) -> str:
+    """A minimum-context choice as model cards write it: 'Any', '128K+' (131,072), '200K+', '1M+'."""
+    if tokens == 0:
+        return "Any"
+    if tokens >= 1_000_000:
+        return f"{tokens // 1_000_000}M+"
+    # Windows are powers of two (131,072 is "128K") or round thousands (200,000 is "200K").
+    return f"{tokens // 1024}K+" if tokens % 1024 == 0 else f"{tokens // 1000}K+"
+
+
+def params_label(billions: float) -> str:
+    """A parameter count the way model names write it: 0.25 -> '250M', 8 -> '8B'."""
+    return f"{billions * 1000:g}M" if billions < 1 else f"{billions:g}B"
+
+
+def headroom_text(fit: FitResult) -> str:
+    """Signed spare memory, e.g. '+6.2 GB' (fits) or '-18.3 GB' (over)."""
+    spare = fit.available_gb - fit.total_gb
+    return ("+" if spare >= 0 else "-") + gb(abs(spare))
+
+
+def fit_headline(fit: FitResult) -> str:
+    """One sentence: fits or not, how much is needed and available, by how much it is over or under."""
+    devices = f"{fit.count} × {fit.hardware}"
+    spare = fit.available_gb - fit.total_gb
+    if fit.fits:
+        return (
+            f"Fits: {fit.model} at {fit.quant} needs {gb(fit.total_gb)} of the {gb(fit.available_gb)} "
+            f"usable on {devices}, {gb(spare)} to spare."
+        )
+    return (
+        f"Does not fit: {fit.model} at {fit.quant} needs {gb(fit.total_gb)}, {devices} has {gb(fit.available_gb)} "
+        f"usable, {gb(-spare)} over."
+    )
+
+
+def memory_figure(fit: FitResult) -> go.Figure:
+    """One horizontal bar, weights + KV cache + runtime overhead stacked, against a line at usable memory."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    parts = (
+        ("Weights", fit.weights_gb, "#4c78a8"),
+        ("KV cache", fit.kv_cache_gb, "#f58518"),
+        ("Runtime overhead", fit.overhead_gb, "#bab0ac"),
+    )
+    for name, value, color in parts:
+        figure.add_trace(
+            go.Bar(
+                x=[value],
+                y=["Needed"],
+                name=f"{name} {gb(value)}",
+                orientation="h",
+                marker={"color": color},
+                hovertemplate=f"{name}: {gb(value)}<extra></extra>",
+            )
+        )
+    limit_color = "#2ca02c" if fit.fits else "#d62728"
+    figure.add_vline(
+        x=fit.available_gb,
+        line={"color": limit_color, "dash": "dash", "width": 2},
+        annotation={"text": f"usable {gb(fit.available_gb)}", "font": {"color": limit_color}},
+        annotation_position="top",
+    )
+    figure.update_layout(
+        barmode="stack",
+        height=150,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0, "traceorder": "normal"},
+        xaxis={"title": None, "ticksuffix": " GB", "range": [0, max(fit.total_gb, fit.available_gb) * 1.08]},
+        yaxis={"visible": False},
+        showlegend=True,
+    )
+    return figure
+
+
+def catalog_rows(kind: str, catalog: Catalog | None = None, search: str | None = None) -> list[dict[str, Any]]:
+    """Flat rows for `advisor catalog KIND` and the app's tables, filtered by a case-insensitive search."""
+    cat = catalog or default_catalog()
+    rows: list[dict[str, Any]]
+    if kind == "models":
+        rows = [
+            {
+                "id": m.id,
+                "name": m.name,
+                "family": m.family,
+                "params_b": m.params_b,
+                "active_params_b": m.active_b,
+                "layers": m.architecture.layers,
+                "kv_heads": m.architecture.kv_heads,
+                "context_tokens": m.context_tokens,
+                "license": m.license,
+                "mmlu": m.score("mmlu"),
+            }
+            for m in sorted(cat.models.values(), key=lambda m: (m.params_b, m.id))
+        ]
+    elif kind == "hardware":
+        rows = [
+            {
+                "id": h.id,
+                "name": h.name,
+                "kind": h.kind,
+                "memory_gb": h.memory_gb,
+                "bandwidth_gbs": h.memory_bandwidth_gbs,
+                "fp16_tflops": h.fp16_tflops,
+                "power_w": h.power_w,
+                "purchase_usd": h.purchase_usd,
+                "cloud_usd_per_hour": h.cloud_usd_per_hour,
+            }
+            for h in sorted(cat.hardware.values(), key=lambda h: (h.kind, h.memory_gb, h.id))
+        ]
+    elif kind == "tasks":
+        rows = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "input_tokens": t.input_tokens,
+                "output_tokens": t.output_tokens,
+                "capability": t.capability,
+                "nature": t.nature,
+            }
+            for t in cat.tasks.values()
+        ]
+    elif kind == "api-models":
+        frame = cat.price_table().frame()
+        rows = frame.to_dict(orient="records")
+    else:
+        raise UnknownIdError("catalog listing", kind, ["models", "api-models", "hardware", "tasks"])
+    if search:
+        needle = search.lower()
+        rows = [row for row in rows if any(needle in str(value).lower() for value in row.values())]
+    return rows

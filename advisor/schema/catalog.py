@@ -1,0 +1,334 @@
+"""Pydantic schema for the catalog files: open-weight models, quantisations, hardware, tasks, API model notes.
+
+Every figure a file carries must name where it came from: each entry has a ``sources`` map whose keys are the
+figures (or groups of figures) it backs, and a validator refuses an entry whose figure has no source.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from advisor.schema.base import ID_PATTERN, Record
+from advisor.schema.vocabulary import Capability
+
+
+def _require_sources(sources: dict[str, str], needed: dict[str, object], where: str) -> None:
+    missing = [key for key, value in needed.items() if value is not None and key not in sources]
+    if missing:
+        raise ValueError(f"{where}: figures without a source: {', '.join(missing)} (add them under `sources`)")
+
+
+class Benchmark(Record):
+    """One published benchmark score."""
+
+    name: str = Field(description="Benchmark id, lowercase: mmlu, mmlu_pro, gsm8k, humaneval, math, gpqa, ...")
+    score: float = Field(ge=0, le=100, description="Score in percent as published.")
+    setting: str | None = Field(default=None, description="Shots / variant as published, e.g. '5-shot'.")
+    source: str = Field(min_length=4, description="URL or document (title, table) the score is taken from.")
+
+
+class Architecture(Record):
+    """Transformer shape figures that decide KV-cache size and speed (from the model's config.json)."""
+
+    layers: int = Field(gt=0, description="Number of transformer blocks.")
+    attention_heads: int = Field(gt=0, description="Query heads per layer.")
+    kv_heads: int = Field(gt=0, description="Key/value heads per layer (fewer than query heads under GQA/MQA).")
+    head_dim: int = Field(gt=0, description="Dimension of one attention head.")
+    hidden_size: int = Field(gt=0, description="Model (embedding) width.")
+    vocab_size: int = Field(gt=0, description="Tokenizer vocabulary size.")
+    sliding_window: int | None = Field(
+        default=None, gt=0, description="Tokens a sliding-window attention layer keeps; null when none."
+    )
+    sliding_window_layers: int = Field(
+        default=0, ge=0, description="How many of `layers` use the sliding window; the rest attend globally."
+    )
+
+    @model_validator(mode="after")
+    def _window_layout(self) -> Architecture:
+        if self.sliding_window_layers > self.layers:
+            raise ValueError("sliding_window_layers cannot exceed layers")
+        if self.sliding_window_layers and self.sliding_window is None:
+            raise ValueError("sliding_window_layers is set but sliding_window is null")
+        if self.kv_heads > self.attention_heads:
+            raise ValueError("kv_heads cannot exceed attention_heads")
+        return self
+
+
+class GgufFile(Record):
+    """A known GGUF file of the model, so memory uses the real size rather than params x bytes/param."""
+
+    quant: str
+    size_bytes: int = Field(gt=0)
+    source: str = Field(min_length=4)
+
+
+class OpenWeightModel(Record):
+    """An open-weight model people run locally or self-host."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Stable catalog id, e.g. llama-3.1-8b-instruct.")
+    name: str
+    family: str = Field(default="", description="Filled from the file's `family`.")
+    hf_repo: str | None = Field(default=None, description="Hugging Face repo of the original weights.")
+    params_b: float = Field(gt=0, description="Total parameters, billions.")
+    active_params_b: float | None = Field(
+        default=None, gt=0, description="Parameters active per token (MoE), billions; null for dense models."
+    )
+    experts: int | None = Field(default=None, gt=0, description="Experts per MoE layer.")
+    experts_active: int | None = Field(default=None, gt=0, description="Experts routed per token.")
+    architecture: Architecture
+    context_tokens: int = Field(gt=0, description="Native context window in tokens.")
+    license: str = Field(description="Licence id, e.g. apache-2.0, llama3.1, gemma, mit.")
+    instruction_tuned: bool = True
+    release: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}$", description="Release month, YYYY-MM (unknown for a local GGUF)."
+    )
+    multilingual: bool = Field(default=False, description="Trained and evaluated for many languages.")
+    benchmarks: list[Benchmark] = Field(default_factory=list)
+    gguf_files: list[GgufFile] = Field(default_factory=list)
+    sources: dict[str, str] = Field(
+        description="Where each figure comes from. Keys: params, architecture, context, license (+ active_params)."
+    )
+
+    @property
+    def active_b(self) -> float:
+        """Parameters read per generated token, billions (all of them for a dense model)."""
+        return self.active_params_b if self.active_params_b is not None else self.params_b
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_params_b is not None and self.active_params_b < self.params_b
+
+    @property
+    def capability_hint(self) -> Capability:
+        """A rough tier for ranking, on the scale api_models.yaml uses for API models.
+
+        frontier: MMLU >= 85 from a model of 60B+ parameters (Llama 3.3 70B, gpt-oss-120b). A smaller model that
+        scores that high on MMLU (gpt-oss-20b) is a reasoning model its providers place in the standard tier.
+        standard: 7B+ parameters or MMLU >= 65. basic: the rest. MMLU is the one score most model cards publish;
+        parameters stand in where it is missing.
+        """
+        mmlu = self.score("mmlu")
+        if mmlu is not None and mmlu >= 85 and self.params_b >= 60:
+            return "frontier"
+        if self.params_b >= 7 or (mmlu is not None and mmlu >= 65):
+            return "standard"
+        return "basic"
+
+    def score(self, benchmark: str) -> float | None:
+        for entry in self.benchmarks:
+            if entry.name == benchmark:
+                return entry.score
+        return None
+
+    @model_validator(mode="after")
+    def _sources_cover_figures(self) -> OpenWeightModel:
+        _require_sources(
+            self.sources,
+            {
+                "params": self.params_b,
+                "architecture": self.architecture,
+                "context": self.context_tokens,
+                "license": self.license,
+                "active_params": self.active_params_b,
+            },
+            self.id,
+        )
+        if self.active_params_b is not None and self.active_params_b > self.params_b:
+            raise ValueError(f"{self.id}: active_params_b exceeds params_b")
+        return self
+
+
+class ModelFamilyFile(Record):
+    """One file under catalog/models/: a family of open-weight models from one vendor."""
+
+    family: str
+    vendor: str
+    models: list[OpenWeightModel] = Field(min_length=1)
+
+
+class Quantization(Record):
+    """A llama.cpp weight format and its storage cost."""
+
+    id: str = Field(description="llama.cpp name, e.g. Q4_K_M.")
+    bits_per_weight: float = Field(gt=0, le=32, description="Average bits stored per weight.")
+    quality_note: str = Field(description="What the format costs in quality, as the source measured it.")
+    source: str = Field(min_length=4)
+
+    @property
+    def bytes_per_param(self) -> float:
+        return self.bits_per_weight / 8
+
+
+class QuantFile(Record):
+    quantizations: list[Quantization] = Field(min_length=1)
+
+
+HardwareKind = Literal["cpu", "apple_silicon", "consumer_gpu", "datacenter_gpu", "edge"]
+
+
+class HardwareProfile(Record):
+    """A machine or accelerator a local / self-hosted model can run on."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Stable id, e.g. rtx-4090.")
+    name: str
+    aliases: list[str] = Field(default_factory=list, description="Other names users type, e.g. 'RTX 4090'.")
+    kind: HardwareKind
+    memory_gb: float = Field(gt=0, description="Memory the model can live in: VRAM, unified memory or RAM (GB).")
+    usable_memory_fraction: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Share of memory_gb a model may use (unified memory and system RAM leave room for the OS).",
+    )
+    memory_bandwidth_gbs: float = Field(gt=0, description="Peak memory bandwidth, GB/s.")
+    fp16_tflops: float = Field(gt=0, description="Peak dense FP16 matrix throughput, TFLOPS.")
+    power_w: float = Field(gt=0, description="Typical board / system power under inference load, watts.")
+    cpu_cores: int | None = Field(default=None, gt=0, description="Cores, for CPU-only profiles.")
+    purchase_usd: float | None = Field(default=None, gt=0, description="Purchase price (list / launch), USD.")
+    cloud_usd_per_hour: float | None = Field(default=None, gt=0, description="On-demand rent per device, USD/h.")
+    cloud_offer: str | None = Field(default=None, description="Which offer the hourly rate is, e.g. instance type.")
+    as_of: str = Field(pattern=r"^\d{4}-\d{2}$", description="Month the prices were read, YYYY-MM.")
+    sources: dict[str, str] = Field(
+        description="Keys: memory, bandwidth, fp16_tflops, power (+ purchase, cloud, usable_memory)."
+    )
+
+    @property
+    def usable_memory_gb(self) -> float:
+        return self.memory_gb * self.usable_memory_fraction
+
+    @model_validator(mode="after")
+    def _sources_cover_figures(self) -> HardwareProfile:
+        _require_sources(
+            self.sources,
+            {
+                "memory": self.memory_gb,
+                "bandwidth": self.memory_bandwidth_gbs,
+                "fp16_tflops": self.fp16_tflops,
+                "power": self.power_w,
+                "purchase": self.purchase_usd,
+                "cloud": self.cloud_usd_per_hour,
+                "usable_memory": self.usable_memory_fraction if self.usable_memory_fraction < 1 else None,
+            },
+            self.id,
+        )
+        if (self.cloud_usd_per_hour is None) != (self.cloud_offer is None):
+            raise ValueError(f"{self.id}: cloud_usd_per_hour and cloud_offer go together")
+        return self
+
+
+class HardwareFile(Record):
+    vendor: str
+    hardware: list[HardwareProfile] = Field(min_length=1)
+
+
+class TaskKind(Record):
+    """A kind of work the trade-off literature names, with its typical token shape."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    description: str
+    input_tokens: int = Field(gt=0, description="Typical mean tokens in per request.")
+    output_tokens: int = Field(gt=0, description="Typical mean tokens out per request.")
+    capability: Capability = Field(description="How strong a model the task usually needs.")
+    nature: Literal["narrow", "open"] = Field(description="Narrow, well-defined work vs open-ended work.")
+    source: str = Field(min_length=4, description="Article and section the classification comes from.")
+
+
+class TaskFile(Record):
+    tasks: list[TaskKind] = Field(min_length=1)
+
+
+class ApiModelNote(Record):
+    """What prices lack for an API model people compare: its class, tier, window and scores."""
+
+    provider: str = Field(description="genai-prices provider id, e.g. openai, groq.")
+    model: str = Field(description="genai-prices model id, e.g. gpt-4o-mini.")
+    name: str
+    size_class: Literal["slm", "llm"] = Field(description="slm: a small model served by an API (<= ~15B).")
+    capability_tier: Capability
+    latency_class: str = Field(
+        pattern=ID_PATTERN,
+        description="How fast the hosted model answers: a class id under `api_latency` in efficiency.yaml "
+        "(fast, standard, reasoning, accelerated).",
+    )
+    context_tokens: int = Field(gt=0)
+    params_b: float | None = Field(default=None, gt=0, description="Published parameter count, billions.")
+    open_weight_model: str | None = Field(default=None, description="Catalog id when the API serves an open model.")
+    benchmarks: list[Benchmark] = Field(default_factory=list)
+    sources: dict[str, str] = Field(description="Keys: context, capability_tier, latency_class (+ params).")
+
+    @model_validator(mode="after")
+    def _sources_cover_figures(self) -> ApiModelNote:
+        _require_sources(
+            self.sources,
+            {
+                "context": self.context_tokens,
+                "capability_tier": self.capability_tier,
+                "latency_class": self.latency_class,
+                "params": self.params_b,
+            },
+            f"{self.provider}/{self.model}",
+        )
+        return self
+
+
+class ApiModelFile(Record):
+    api_models: list[ApiModelNote] = Field(min_length=1)
+
+
+class Band(Record):
+    """A low / expected / high figure."""
+
+    low: float = Field(gt=0)
+    expected: float = Field(gt=0)
+    high: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if not self.low <= self.expected <= self.high:
+            raise ValueError("band must satisfy low <= expected <= high")
+        return self
+
+
+class EfficiencyFactor(Record):
+    """How much of a hardware peak llama.cpp-class runtimes reach, with the measurement it comes from."""
+
+    decode_bandwidth: Band = Field(description="Achieved share of peak memory bandwidth while decoding.")
+    prefill_compute: Band = Field(description="Achieved share of peak FP16 throughput while reading the prompt.")
+    runtime_overhead_gb: Band = Field(description="Runtime buffers and compute graph beyond weights + KV, GB.")
+    per_token_overhead_ms: Band = Field(description="Fixed time per generated token beyond reading weights.")
+    source: str = Field(min_length=4)
+
+
+class ApiLatencyClass(Record):
+    """How fast one kind of hosted API model answers, as measured from the caller's side of the network."""
+
+    first_token_ms: Band = Field(
+        description="Time to the first visible token for a prompt of up to `api_latency_base_prompt_tokens`, "
+        "ms: low = a fast provider's p50, expected = a typical p50, high = a typical p95. For reasoning models "
+        "it includes the hidden thinking before the answer starts."
+    )
+    tokens_per_s: Band = Field(
+        description="Visible output tokens per second once the answer streams; low is the slow end."
+    )
+    prompt_tokens_per_s: Band = Field(
+        description="Prompt tokens read per second beyond `api_latency_base_prompt_tokens`, which lengthen the "
+        "first-token time of long prompts; low is the slow end."
+    )
+    source: str = Field(min_length=4, description="Pages and dates the figures come from.")
+
+
+class EfficiencyFile(Record):
+    by_kind: dict[HardwareKind, EfficiencyFactor]
+    request_overhead_ms: Band = Field(description="Fixed per-request time: tokenising, scheduling, sampling set-up.")
+    request_overhead_source: str
+    kv_cache_bytes_per_element: float = Field(gt=0, description="KV cache element size (llama.cpp default F16).")
+    kv_cache_source: str
+    api_latency: dict[Annotated[str, Field(pattern=ID_PATTERN)], ApiLatencyClass] = Field(
+        min_length=1, description="Latency class id -> bands for hosted API models (api_models.yaml `latency_class`)."
+    )
+    api_latency_base_prompt_tokens: int = Field(
+        gt=0, description="Prompt size the `first_token_ms` bands were measured with; longer prompts add reading time."
+    )

@@ -1,0 +1,297 @@
+"""The one reader for every file the product reads (scenario, catalog, rules, routing, prompts, stored measurements):
+safe YAML/JSON with a size limit and no alias bombs, validation against a strict model, and one-line errors that
+name the file, the line or the field, and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from advisor.errors import AdvisorError, ScenarioError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+MAX_FILE_BYTES = 1_000_000
+"""Scenario files are a few hundred bytes; anything over 1 MB is a mistake or an attack."""
+
+MAX_ALIASES = 100
+"""Real scenarios use no YAML aliases at all; a bounded count stops the crudest 'billion laughs' files."""
+
+MAX_ALIAS_EXPANSION = 10_000
+"""Values aliases may add once expanded. The count above is not enough on its own: 9 levels of 9 aliases (72 in
+all) expand to 9^9 values and hang whatever reads them; merge keys (`<<: *defaults`) in 100 workloads stay far under."""
+
+_YAML12_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+"""Floats such as 1e15 or 2.5E-3: YAML 1.1 (PyYAML) reads them as strings, YAML 1.2 and JSON as numbers."""
+
+
+def read_text(path: Path, what: str = "scenario file", error: type[AdvisorError] = ScenarioError) -> str:
+    """Read a user file as UTF-8 text, refusing directories, missing files and files over the size limit."""
+    if not path.exists():
+        raise error(f"{path}: no such {what}")
+    if path.is_dir():
+        raise error(f"{path}: is a directory, expected a {what} (.yaml or .json)")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise error(f"{path}: {size:,} bytes; a {what} must be under {MAX_FILE_BYTES:,} bytes")
+    try:
+        return path.read_text(encoding="utf-8-sig")  # -sig: drop the byte-order mark Windows editors write
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: not UTF-8 text (byte {e.start})") from e
+    except OSError as e:
+        raise error(f"{path}: cannot read ({e.strerror})") from e
+
+
+def parse_yaml(text: str, origin: str = "<text>", error: type[AdvisorError] = ScenarioError) -> Any:
+    """Parse YAML (JSON is a subset) into plain Python data, with alias and size guards; a .json origin is JSON."""
+    import yaml
+
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise error(f"{origin}: over {MAX_FILE_BYTES:,} bytes")
+    if origin.lower().endswith(".json"):
+        # PyYAML is YAML 1.1, which valid JSON is not always: tab indentation, 1e3, "\ud83d\ude00" escapes.
+        return _parse_json(text, origin, error)
+
+    class _GuardedLoader(yaml.SafeLoader):
+        aliases_seen = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                _GuardedLoader.aliases_seen += 1
+                if _GuardedLoader.aliases_seen > MAX_ALIASES:
+                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                    raise error(
+                        f"{origin}: line {mark.line + 1}: more than {MAX_ALIASES} YAML aliases; "
+                        "write the values out instead"
+                    )
+            return super().compose_node(parent, index)
+
+        def get_single_node(self) -> Any:
+            node = super().get_single_node()
+            if node is not None:
+                _check_nodes(node, origin, error)
+            return node
+
+    _GuardedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789"))
+
+    try:
+        return yaml.load(text, Loader=_GuardedLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = e.problem or e.context or "invalid YAML"
+        raise error(f"{origin}: {where}YAML syntax error: {problem}") from None
+    except yaml.YAMLError as e:
+        raise error(f"{origin}: YAML error: {e}") from None
+    except RecursionError:
+        raise error(f"{origin}: nesting too deep") from None
+
+
+def _check_nodes(root: Any, origin: str, error: type[AdvisorError]) -> None:
+    """Refuse, before anything is built, duplicate keys (the last would silently win), aliases that refer to
+    themselves, and aliases that expand past MAX_ALIAS_EXPANSION values."""
+    import yaml
+
+    sizes: dict[int, int] = {}  # id(node) -> values it stands for once aliases are expanded
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise error(
+                f"{origin}: line {node.start_mark.line + 1}: a YAML alias refers to itself; "
+                "write the values out instead"
+            )
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if (key_node.tag, key_node.value) in seen:
+                        raise error(
+                            f"{origin}: line {key_node.start_mark.line + 1}: duplicate key {key_node.value!r}; "
+                            "each key may appear once"
+                        )
+                    seen.add((key_node.tag, key_node.value))
+                total += size(key_node) + size(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    if size(root) - len(sizes) > MAX_ALIAS_EXPANSION:
+        raise error(
+            f"{origin}: YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} values; write the values out instead"
+        )
+
+
+def _parse_json(text: str, origin: str, error: type[AdvisorError]) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in data:
+                raise error(f"{origin}: duplicate key {key!r}; each key may appear once")
+            data[key] = value
+        return data
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as e:
+        raise error(f"{origin}: line {e.lineno}, column {e.colno}: JSON syntax error: {e.msg}") from None
+    except RecursionError:
+        raise error(f"{origin}: nesting too deep") from None
+
+
+def _loc_to_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_literal(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """Allowed values for a Literal field at `loc`, read from the schema itself."""
+    from typing import get_args
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        annotation = fields[part].annotation
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        nested = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            current = annotation
+        elif nested is not None:
+            current = nested
+        else:
+            literal_args: tuple[Any, ...] = get_args(annotation)
+            if literal_args and all(isinstance(a, str | int) for a in literal_args):
+                return " | ".join(str(a) for a in literal_args)
+            return None
+    return None
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    current: Any = model
+    from typing import get_args
+
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []  # a key inside a free-form mapping (e.g. a dict of answer fields): no fixed keys
+        annotation = fields[part].annotation
+        inner = [a for a in (get_args(annotation) or (annotation,)) if isinstance(a, type)]
+        current = next((a for a in inner if issubclass(a, BaseModel)), None)
+    return list(getattr(current, "model_fields", {}))
+
+
+def explain_validation_error(error: ValidationError, model: type[BaseModel]) -> str:
+    """The first problem of a pydantic error as one line: `field.path: what is allowed, got what`.
+
+    An unknown key is reported before anything else: a misspelt key also makes the real one "missing", and the
+    typo is the thing to fix.
+    """
+    return validation_problems(error, model)[0]
+
+
+def validation_problems(error: ValidationError, model: type[BaseModel]) -> list[str]:
+    """Every problem of a pydantic error, one line each (`field.path: ...`), unknown keys first."""
+    problems = error.errors(include_url=False)
+    ordered = sorted(problems, key=lambda p: p["type"] != "extra_forbidden")
+    return [_explain_problem(problem, model) for problem in ordered]
+
+
+def _explain_problem(first: Any, model: type[BaseModel]) -> str:
+    loc = tuple(first["loc"])
+    path = _loc_to_path(loc)
+    kind = first["type"]
+    given = first.get("input")
+    ctx = first.get("ctx") or {}
+    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+    if kind in bounds:
+        limit = next(iter(ctx.values()))
+        message = f"must be {bounds[kind]} {_show(limit)}, got {_show(given)}"
+    elif kind == "finite_number":
+        message = f"must be a finite number, got {_show(given)}"
+    elif kind == "missing":
+        message = "required but missing"
+    elif kind == "extra_forbidden":
+        import difflib
+
+        key = str(loc[-1])
+        known = _allowed_keys(model, loc)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        allowed = f"; allowed keys here: {', '.join(known)}" if known else ""
+        message = f"unknown key {key!r}{hint}{allowed}"
+    elif kind in ("literal_error", "enum"):
+        allowed = _allowed_literal(model, loc) or str(ctx.get("expected", ""))
+        message = f"must be one of {allowed}, got {_show(given)}"
+    elif kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
+        what = "a whole number" if kind.startswith("int") else "a number"
+        message = f"must be {what}, got {_show(given)}"
+    elif kind in ("bool_parsing", "bool_type"):
+        message = f"must be true or false, got {_show(given)}"
+    elif kind == "list_type":
+        message = f"must be a list, got {_show(given)}"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        message = f"must be a mapping of keys, got {_show(given)}"
+    elif kind in ("string_too_short", "too_short"):
+        least = int(ctx.get("min_length", 1))
+        unit = "characters" if kind == "string_too_short" else "items"
+        message = "must not be empty" if least <= 1 else f"must have at least {least} {unit}, got {_show(given)}"
+    elif kind in ("string_too_long", "too_long"):
+        message = f"too long (at most {ctx.get('max_length')})"
+    elif kind == "value_error":
+        message = str(ctx.get("error", first["msg"]))
+        # A model-level check names the field it is about ("context_tokens: ..."): append it to the path.
+        import re
+
+        if re.match(r"^[a-z_][a-z0-9_]*(\[\d+\])?(\.[a-z_][a-z0-9_]*)*: ", message):
+            return f"{path}.{message}" if path else message
+    else:
+        text = first["msg"].rstrip(".")  # lower the first letter only: the rest may be a pattern like ^[A-Z]{3}$
+        message = f"{text[:1].lower()}{text[1:]}, got {_show(given)}"
+    return f"{path}: {message}" if path else message
+
+
+def validate_file_data(data: Any, model: type[Model], origin: str, error: type[AdvisorError]) -> Model:
+    """`data` read from `origin` validated as `model`; `error` names the file and the first problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise error(f"{origin}: {explain_validation_error(e, model)} (fix the file and reload)") from None
+
+
+def read_model_file(path: Path, model: type[Model], error: type[AdvisorError], what: str = "catalog file") -> Model:
+    """Read, parse and validate one file the product ships or a user gives; `error` carries every problem."""
+    if not path.is_file():
+        raise error(f"{path.name}: not found in {path.parent}; restore the file (or reinstall the package)")
+    text = read_text(path, what, error)
+    return validate_file_data(parse_yaml(text, path.name, error), model, path.name, error)

@@ -1,0 +1,208 @@
+"""Scenario file v1: the contract every interface reads and writes (questionnaire, CLI, notebooks, share links).
+
+Field descriptions here are the single place each question is explained: the JSON schema, the CLI help and the
+app's help text all read them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from advisor.errors import UnknownIdError
+from advisor.schema.base import Strict
+from advisor.schema.vocabulary import Capability
+
+Privacy = Literal["public", "internal", "confidential", "regulated", "air_gapped"]
+Deployment = Literal["any", "local_only", "api_only"]
+Ownership = Literal["owned", "rented"]
+
+PRIVACY_MEANINGS: dict[str, str] = {
+    "public": "Public data: any API provider may see it.",
+    "internal": "Internal data: any API provider may see it under its standard terms.",
+    "confidential": "Confidential: APIs allowed on enterprise terms (no training on the data, limited retention); "
+    "privacy counts in favour of local or self-hosted options.",
+    "regulated": "Regulated (health, finance, personal data under GDPR / HIPAA): no third-party API unless the "
+    "provider is listed in allowed providers (you have a BAA / DPA with it).",
+    "air_gapped": "Air-gapped: no network at all - no API and no download at run time; models come from local files.",
+}
+
+
+class Workload(Strict):
+    """One kind of request the system serves; each workload gets its own verdict."""
+
+    name: str = Field(min_length=1, max_length=80, description="Short unique name, e.g. support-chat.")
+    task: str = Field(description="What the model does (a task id, see `advisor catalog tasks`).")
+    requests_per_day: float = Field(gt=0, le=1e10, description="How many requests a day, on average?")
+    input_tokens: int = Field(
+        gt=0, le=10_000_000, description="Mean tokens in per request: prompt plus any retrieved context."
+    )
+    output_tokens: int = Field(gt=0, le=1_000_000, description="Mean tokens the model writes per request.")
+    cached_input_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of input tokens an API can serve from its prompt cache (a fixed system prompt, say).",
+    )
+    peak_factor: float = Field(
+        default=3.0, ge=1, le=100, description="Busiest-hour request rate divided by the average rate."
+    )
+    latency_p95_first_token_ms: float | None = Field(
+        default=None, gt=0, le=600_000, description="How fast must the first words appear (ms, 95th percentile)?"
+    )
+    latency_p95_total_ms: float | None = Field(
+        default=None, gt=0, le=3_600_000, description="How long may a whole answer take (ms, 95th percentile)?"
+    )
+    context_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        le=10_000_000,
+        description="Longest context one request needs, in tokens; empty means input plus output tokens.",
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        max_length=200,
+        description="Languages users write in, as ISO 639 codes (en, de, sw...).",
+    )
+    quality: Capability = Field(
+        default="standard",
+        description="How strong answers must be: basic (narrow, checkable), standard, frontier (best available).",
+    )
+    domain_data: bool = Field(
+        default=False, description="Do you have labelled in-domain examples to fine-tune or evaluate with?"
+    )
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, value: str, info: ValidationInfo) -> str:
+        catalog = _catalog_from(info)
+        if catalog is not None and value not in catalog.tasks:
+            raise ValueError(str(UnknownIdError("task", value, sorted(catalog.tasks))))
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        import re
+
+        for code in value:
+            if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", code):
+                raise ValueError(f"must be ISO 639 codes like 'en' or 'pt-BR', got {code!r}")
+        return value
+
+    @property
+    def effective_context_tokens(self) -> int:
+        """The context a request needs: the stated one, else input + output."""
+        return self.context_tokens or (self.input_tokens + self.output_tokens)
+
+    @model_validator(mode="after")
+    def _context_holds_request(self) -> Workload:
+        if self.context_tokens is not None and self.context_tokens < self.input_tokens + self.output_tokens:
+            raise ValueError(
+                f"context_tokens: must be >= input_tokens + output_tokens "
+                f"({self.input_tokens + self.output_tokens}), got {self.context_tokens}"
+            )
+        return self
+
+
+class Constraints(Strict):
+    """What the answer must respect, whatever it costs."""
+
+    privacy: Privacy = Field(
+        default="internal", description="What data does it see? " + " ".join(PRIVACY_MEANINGS.values())
+    )
+    allowed_providers: list[str] = Field(
+        default_factory=list,
+        description="API providers you may use (genai-prices ids, e.g. openai, anthropic); empty means any.",
+    )
+    deployment: Deployment = Field(
+        default="any", description="any, local_only (nothing leaves your machines) or api_only (nothing to host)."
+    )
+
+
+class HardwareChoice(Strict):
+    """Where local or self-hosted models would run."""
+
+    profile: str | None = Field(
+        default=None,
+        description="A hardware id (`advisor catalog hardware`) or 'this-machine'; empty: the cheapest that fits.",
+    )
+    count: int = Field(default=1, ge=1, le=1024, description="Devices one model replica is split across.")
+    ownership: Ownership = Field(
+        default="rented", description="owned (purchase amortised over months) or rented (paid per hour)."
+    )
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str | None, info: ValidationInfo) -> str | None:
+        catalog = _catalog_from(info)
+        if value is None or catalog is None:
+            return value
+        try:
+            resolved: str = catalog.resolve_hardware_id(value)
+        except UnknownIdError as e:
+            raise ValueError(str(e)) from None
+        return resolved
+
+
+class Assumptions(Strict):
+    """Money and time figures the cost model needs."""
+
+    days_per_month: float = Field(default=30, ge=1, le=31, description="Days of traffic in a month.")
+    hours_per_day: float = Field(
+        default=24, ge=1, le=24, description="Hours a day self-hosted capacity is kept up (traffic falls in them)."
+    )
+    electricity_usd_per_kwh: float = Field(default=0.15, ge=0, le=10, description="Electricity price, USD per kWh.")
+    amortization_months: float = Field(
+        default=36, ge=1, le=240, description="Months over which owned hardware is written off."
+    )
+    ops_usd_per_month: float = Field(
+        default=0, ge=0, le=1e9, description="Staff and maintenance share for self-hosting, USD per month."
+    )
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="Currency reports are shown in.")
+
+
+class Scenario(Strict):
+    """A deployment question: one or more workloads, the constraints and the money assumptions."""
+
+    version: Literal[1] = Field(description="Scenario file format version; 1 is the only one so far.")
+    name: str = Field(min_length=1, max_length=200, description="Free text, shown on reports.")
+    workloads: list[Workload] = Field(min_length=1, max_length=100)
+    constraints: Constraints = Field(default_factory=Constraints)
+    hardware: HardwareChoice = Field(default_factory=HardwareChoice)
+    assumptions: Assumptions = Field(default_factory=Assumptions)
+
+    @model_validator(mode="after")
+    def _unique_workload_names(self) -> Scenario:
+        seen: set[str] = set()
+        for index, workload in enumerate(self.workloads):
+            if workload.name in seen:
+                raise ValueError(f"workloads[{index}].name: must be unique, {workload.name!r} appears twice")
+            seen.add(workload.name)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in file order, every key written out (defaults included) so the file documents itself."""
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def save(self, path: str | Path) -> None:
+        target = Path(path)
+        text = json.dumps(self.to_dict(), indent=2) if target.suffix == ".json" else self.to_yaml()
+        target.write_text(text, encoding="utf-8")
+
+
+def _catalog_from(info: ValidationInfo) -> Any:
+    """The catalog ids are checked against: passed by the loaders in advisor.data.scenarios as validation context.
+
+    Without one (a Scenario built in code) ids are not checked here; the engine refuses an unknown id when it meets it.
+    """
+    return (info.context or {}).get("catalog")

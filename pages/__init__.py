@@ -1,0 +1,84 @@
+"""The app's pages, and what every page shares: the entrypoint guard, the session's scenario, its recommendation
+(cached) and money formatting.
+
+Why the guard: Streamlit treats a `pages/` folder next to the entrypoint as a legacy multipage app until
+`st.navigation` has run once in the server process. So a fresh server's very first request for a deep link
+(`/costs?scenario=...`) runs `pages/costs.py` alone, without the entrypoint's sidebar and session state. Each page
+therefore starts with `require_entrypoint()`: run alone, it runs `streamlit_app.py` instead, whose `st.navigation`
+switches the server to normal mode for good and runs the page the URL names, inside `entrypoint_active()`.
+
+Imported by the pages, never by advisor/. Keys a single page owns carry that page's prefix; the scenario is the one
+shared key ("scenario"), always a validated `Scenario`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import runpy
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import streamlit as st
+
+from advisor.data.catalog import Catalog, default_catalog
+from advisor.data.measurements import store_version
+from advisor.engine.recommend import Recommendation, recommend
+from advisor.present import words
+from advisor.schema.scenario import Scenario
+
+SCENARIO_KEY = "scenario"
+ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+
+_running = threading.local()  # each session's script runs in its own thread
+
+
+@contextlib.contextmanager
+def entrypoint_active() -> Iterator[None]:
+    """Mark the page the entrypoint runs as reached through it (see the module docstring)."""
+    _running.through_entrypoint = True
+    try:
+        yield
+    finally:
+        _running.through_entrypoint = False
+
+
+def require_entrypoint() -> None:
+    """First call of every page: when Streamlit runs the page file alone, run the entrypoint instead and stop."""
+    if getattr(_running, "through_entrypoint", False):
+        return
+    runpy.run_path(str(ENTRYPOINT), run_name="__main__")
+    st.stop()
+
+
+def current_scenario() -> Scenario:
+    scenario: Scenario = st.session_state[SCENARIO_KEY]
+    return scenario
+
+
+def set_scenario(scenario: Scenario) -> None:
+    """Replace the session's scenario with a validated one (the share link follows on the next run)."""
+    st.session_state[SCENARIO_KEY] = scenario
+
+
+def catalog() -> Catalog:
+    """The catalog snapshot with the measurements stored so far (the library caches it per store version)."""
+    return default_catalog()
+
+
+@st.cache_resource(max_entries=32)
+def _recommendation(scenario_json: str, measurements_version: tuple[str, float]) -> Recommendation:
+    del measurements_version  # part of the cache key only: a new live measurement changes the estimates
+    return recommend(Scenario.model_validate_json(scenario_json), catalog())
+
+
+def recommendation_for(scenario: Scenario) -> Recommendation:
+    """The advisor's recommendation for `scenario`, computed once per distinct scenario and set of measurements.
+
+    Shared between sessions: do not mutate it.
+    """
+    return _recommendation(scenario.model_dump_json(), store_version())
+
+
+def usd(amount: float) -> str:
+    return words.usd(amount, cents=True)

@@ -1,0 +1,368 @@
+"""Costs: what the best options for one workload cost per month, how that moves with volume, request size and money
+assumptions, and where own hardware starts to pay.
+
+The sliders make a what-if copy of the session's scenario (validated like any other); its recommendation drives the
+page. Nothing changes the session's scenario until "Keep these figures" is pressed. Widget keys carry `costs_`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from pydantic import BaseModel
+
+from advisor.data.scenarios import scenario_from_data
+from advisor.engine.recommend import RankedOption, WorkloadRecommendation
+from advisor.errors import AdvisorError
+from advisor.present.charts import (
+    breakdown_figure,
+    cost_band_figure,
+    latency_figure,
+    top_options,
+    uses_api,
+    volume_cost_figure,
+)
+from advisor.present.words import WHERE_SHORT
+from advisor.schema.scenario import Assumptions, Scenario, Workload
+from pages import current_scenario, recommendation_for, require_entrypoint, set_scenario, usd
+
+require_entrypoint()
+
+WORKLOAD_KEY = "costs_workload"
+LOADED_KEY = "costs_loaded_from"  # (scenario JSON, workload) the sliders were last filled from
+LAST_VALID_KEY = "costs_last_valid"  # (scenario JSON, workload, what-if Scenario): drawn while the what-if is bad
+
+
+def grid(low: float, high: float, mantissas: tuple[float, ...] = (1, 2, 3, 5, 7)) -> list[float]:
+    """Round values on a log scale: 1, 2, 3, 5, 7, 10, 20... between low and high."""
+    values = [
+        m * 10.0**k for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1) for m in mantissas
+    ]
+    return [v for v in values if low <= v <= high]
+
+
+def volume_words(volume: float) -> str:
+    if volume >= 10_000:
+        for size, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+            if volume >= size:
+                return f"{volume / size:,.3g} {word} a day"
+    return f"{volume:,.0f} a day" if volume >= 1 else f"{volume:g} a day"
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One what-if slider: the scenario field it sets and how it is shown."""
+
+    section: str  # "workload" or "assumptions"
+    name: str
+    label: str
+    noun: str  # in the what-if summary: "volume 20 thousand a day → 50 thousand a day"
+    steps: tuple[float, ...] = ()  # a log-scale select_slider over these (plus the scenario's value); else a slider
+    unit: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"costs_{self.name}"
+
+    @property
+    def help(self) -> str | None:
+        model: type[BaseModel] = Workload if self.section == "workload" else Assumptions
+        return model.model_fields[self.name].description
+
+    def saved(self, scenario: Scenario, workload: Workload) -> Any:
+        source: BaseModel = workload if self.section == "workload" else scenario.assumptions
+        return getattr(source, self.name)
+
+    def words(self, value: Any) -> str:
+        if self.name == "requests_per_day":
+            return volume_words(value)
+        if self.name == "electricity_usd_per_kwh":
+            return f"${value:,.2f}/kWh"
+        return f"{value:,.0f} {self.unit}"
+
+
+KNOBS = (
+    Knob("workload", "requests_per_day", "Requests per day", "volume", tuple(grid(1, 1e9))),
+    Knob(
+        "workload", "input_tokens", "Input tokens per request", "input", tuple(int(v) for v in grid(10, 1e6)), "tokens"
+    ),
+    Knob(
+        "workload",
+        "output_tokens",
+        "Output tokens per request",
+        "output",
+        tuple(int(v) for v in grid(1, 1e5)),
+        "tokens",
+    ),
+    Knob("assumptions", "electricity_usd_per_kwh", "Electricity (USD/kWh)", "electricity"),
+    Knob("assumptions", "amortization_months", "Amortisation (months)", "amortisation", unit="months"),
+)
+
+
+def workload_of(scenario: Scenario, name: str) -> Workload:
+    return next(w for w in scenario.workloads if w.name == name)
+
+
+def load_knobs(scenario: Scenario, workload_name: str) -> None:
+    """Fill the sliders from the scenario's figures for one workload."""
+    workload = workload_of(scenario, workload_name)
+    for knob in KNOBS:
+        st.session_state[knob.key] = knob.saved(scenario, workload)
+    st.session_state[LOADED_KEY] = (scenario.model_dump_json(), workload_name)
+
+
+def what_if(scenario: Scenario, workload_name: str) -> Scenario:
+    """The scenario with the sliders' figures; raises AdvisorError naming the field when they do not fit together."""
+    data = scenario.to_dict()
+    index = [w.name for w in scenario.workloads].index(workload_name)
+    for knob in KNOBS:
+        target = data["workloads"][index] if knob.section == "workload" else data["assumptions"]
+        target[knob.name] = st.session_state[knob.key]
+    return scenario_from_data(data, origin="what-if")
+
+
+def keep_what_if() -> None:
+    # The button is disabled while the what-if is bad; should one slip through, the scenario stays as it was.
+    with contextlib.suppress(AdvisorError):
+        set_scenario(what_if(current_scenario(), st.session_state[WORKLOAD_KEY]))
+
+
+def reset_knobs() -> None:
+    load_knobs(current_scenario(), st.session_state[WORKLOAD_KEY])
+
+
+def knob_widget(knob: Knob, scenario: Scenario, workload: Workload) -> None:
+    saved = knob.saved(scenario, workload)
+    if knob.steps:
+        options = sorted({*knob.steps, saved, st.session_state[knob.key]})
+        st.select_slider(knob.label, options, format_func=knob.words, key=knob.key, help=knob.help)
+    elif knob.name == "electricity_usd_per_kwh":
+        top = max(1.0, float(saved))
+        st.slider(knob.label, 0.0, top, step=0.01, format="$%.2f", key=knob.key, help=knob.help)
+    else:
+        rented = "" if scenario.hardware.ownership == "owned" else " This scenario rents its hardware: no effect."
+        top = max(120.0, float(saved))
+        st.slider(knob.label, 1.0, top, step=1.0, format="%.0f", key=knob.key, help=f"{knob.help}{rented}")
+
+
+def metric_card(label: str, value: str, caption: str, help_text: str | None = None) -> None:
+    with st.container(border=True, height="stretch"):
+        st.metric(label, value, help=help_text)
+        st.caption(caption)
+
+
+def cost_range(ranked: RankedOption) -> str:
+    low, high = usd(ranked.monthly_usd["low"]), usd(ranked.monthly_usd["high"])
+    return "" if low == high else f" · {low} to {high}"
+
+
+def other_side(result: WorkloadRecommendation) -> RankedOption | None:
+    """The best viable option on the other side of the API / own-hardware line from the pick."""
+    pick = result.pick
+    if pick is None:
+        return None
+    return next((r for r in result.options if r.viable and uses_api(r.option) != uses_api(pick.option)), None)
+
+
+def headline(result: WorkloadRecommendation) -> None:
+    pick, other = result.pick, other_side(result)
+    workload = result.workload
+    columns = st.columns(3)
+    with columns[0]:
+        if pick is None:
+            closest = result.options[0] if result.options else None
+            why = f"; closest: {closest.option.label} (breaks {', '.join(closest.excluded_by)})" if closest else ""
+            metric_card("Pick · per month", "—", f"No option meets every constraint{why}.")
+        else:
+            where = WHERE_SHORT[pick.option.deployment]
+            metric_card(
+                "Pick · per month",
+                usd(pick.cost),
+                f"{pick.option.label} · {pick.option.kind.upper()} {where}{cost_range(pick)}",
+                "The recommendation's first choice at these figures; low to high is the speed estimate's spread.",
+            )
+    with columns[1]:
+        side = "own hardware" if pick is not None and uses_api(pick.option) else "an API"
+        if other is None:
+            metric_card(f"Best on {side} · per month", "—", "No option on that side meets every constraint.")
+        else:
+            metric_card(
+                f"Best on {side} · per month",
+                usd(other.cost),
+                f"{other.option.label}{cost_range(other)}",
+                "The best-ranked option on the other side of the API / own-hardware line.",
+            )
+    with columns[2]:
+        break_even = result.break_even_requests_per_day
+        label = "Break-even · requests per day"
+        if break_even is not None:
+            side_now = "above" if workload.requests_per_day >= break_even else "below"
+            metric_card(
+                label,
+                f"{break_even:,.0f}",
+                f"Above it own hardware is cheaper than the API. This workload "
+                f"({volume_words(workload.requests_per_day)}) is {side_now} it.",
+                "Where the pick's bill meets the best option's on the other side of the API / own-hardware line.",
+            )
+        elif other is not None:
+            metric_card(
+                label,
+                "Never",
+                "Between 1 and a billion requests a day own hardware never undercuts the API at this request size.",
+            )
+        else:
+            metric_card(label, "—", "Needs a viable option both on an API and on own hardware.")
+
+
+def options_table(result: WorkloadRecommendation, assumptions: Assumptions, options: list[RankedOption]) -> None:
+    requests_per_month = result.workload.requests_per_day * assumptions.days_per_month
+    frame = pd.DataFrame(
+        {
+            "Option": [r.option.label for r in options],
+            "Class": [r.option.kind.upper() for r in options],
+            "Runs": [WHERE_SHORT[r.option.deployment] for r in options],
+            "Monthly": [r.monthly_usd["expected"] for r in options],
+            "Low": [r.monthly_usd["low"] for r in options],
+            "High": [r.monthly_usd["high"] for r in options],
+            "Per request": [r.monthly_usd["expected"] / requests_per_month for r in options],
+            "Replicas": pd.array([r.replicas for r in options], dtype="Float64"),
+            "First token (ms)": [r.option.est_first_token_ms for r in options],
+            "Tokens/s": [r.option.est_tokens_per_s for r in options],
+            "Basis": [r.option.basis for r in options],
+            "Excluded by": [", ".join(r.excluded_by) for r in options],
+        }
+    )
+    if not frame["Excluded by"].any():
+        frame = frame.drop(columns="Excluded by")
+    money = st.column_config.NumberColumn
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key="costs_options",
+        column_config={
+            "Option": st.column_config.TextColumn(
+                width="medium", pinned=True, help="Model, where it runs and on what."
+            ),
+            "Monthly": money(format="dollar", help="Expected monthly cost, USD."),
+            "Low": money(format="dollar", help="Monthly cost at the fast end of the speed estimate (fewer replicas)."),
+            "High": money(format="dollar", help="Monthly cost at the slow end of the speed estimate."),
+            "Per request": money(format="$%.5f", help="Expected monthly cost over the month's requests."),
+            "Replicas": money(format="%d", help="Own-hardware replicas needed at the peak rate; empty for APIs."),
+            "First token (ms)": money(format="%.0f", help="Estimated time to the first token, expected band."),
+            "Tokens/s": money(format="%.0f", help="Output tokens per second for one request, expected band."),
+            "Basis": st.column_config.TextColumn(
+                help="estimated: from the fit model · measured: from a run on this hardware · "
+                "published: the provider's figures."
+            ),
+            "Excluded by": st.column_config.TextColumn(help="Hard rules this option breaks."),
+        },
+    )
+
+
+# ---- the page ----------------------------------------------------------------------------------------------------
+
+st.title("Costs")
+st.caption(
+    "What the best options for a workload cost per month, how that moves with volume, request size and prices, "
+    "and where own hardware starts to pay. Move the sliders to try figures without changing the scenario."
+)
+
+scenario = current_scenario()
+names = [w.name for w in scenario.workloads]
+if st.session_state.get(WORKLOAD_KEY) not in names:
+    st.session_state[WORKLOAD_KEY] = names[0]
+workload_name: str = st.session_state[WORKLOAD_KEY]
+scenario_json = scenario.model_dump_json()
+if st.session_state.get(LOADED_KEY) != (scenario_json, workload_name) or any(
+    knob.key not in st.session_state for knob in KNOBS
+):
+    load_knobs(scenario, workload_name)  # another workload, another scenario, or back from another page
+workload = workload_of(scenario, workload_name)
+
+with st.container(border=True):
+    top = st.columns([1, 2])
+    with top[0]:
+        st.selectbox(
+            "Workload",
+            names,
+            key=WORKLOAD_KEY,
+            help=f"Scenario **{scenario.name}** has {len(names)} workload(s); each is costed on its own.",
+        )
+    with top[1]:
+        knob_widget(KNOBS[0], scenario, workload)
+    for column, knob in zip(st.columns(4), KNOBS[1:], strict=True):
+        with column:
+            knob_widget(knob, scenario, workload)
+
+    error = None
+    try:
+        shown = what_if(scenario, workload_name)
+        st.session_state[LAST_VALID_KEY] = (scenario_json, workload_name, shown)
+    except AdvisorError as e:
+        error = str(e)
+        last = st.session_state.get(LAST_VALID_KEY)
+        shown = last[2] if last and last[:2] == (scenario_json, workload_name) else scenario
+
+    changed = [
+        f"{knob.noun} {knob.words(knob.saved(scenario, workload))} → {knob.words(st.session_state[knob.key])}"
+        for knob in KNOBS
+        if st.session_state[knob.key] != knob.saved(scenario, workload)
+    ]
+    if error:
+        st.error(f"{error}\n\nThe figures below are the last ones that fit together.", icon=":material/error:")
+    elif changed:
+        st.info(f"**What-if**, not saved in the scenario: {'; '.join(changed)}.", icon=":material/science:")
+    if changed:
+        buttons = st.columns([1, 1, 2])
+        buttons[0].button(
+            "Keep these figures in the scenario",
+            key="costs_keep",
+            on_click=keep_what_if,
+            disabled=error is not None,
+            type="primary",
+            icon=":material/save:",
+        )
+        buttons[1].button("Reset to the scenario", key="costs_reset", on_click=reset_knobs, icon=":material/undo:")
+    st.caption("Electricity and amortisation apply to every workload of the scenario; the rest to this one.")
+
+index = [w.name for w in shown.workloads].index(workload_name)
+result = recommendation_for(shown).workloads[index]
+assumptions = shown.assumptions
+options = top_options(result)
+
+headline(result)
+
+st.subheader("Monthly cost by volume")
+st.plotly_chart(volume_cost_figure(result, assumptions, options), key="costs_volume_chart")
+star = ", the star the break-even" if result.break_even_requests_per_day is not None else ""
+st.caption(
+    "Both axes are logarithmic. Solid lines are APIs (pay per token), dashed ones own hardware (each step is one "
+    f"more replica); the shaded band is the low-to-high estimate, the dotted line this workload's volume{star}."
+)
+st.subheader("What the bill is made of")
+st.plotly_chart(breakdown_figure(result, assumptions, options), key="costs_breakdown_chart")
+st.caption("Each bar is one option's monthly bill at this volume, split into API tokens, hardware, energy and ops.")
+st.subheader("How sure the cost is")
+st.plotly_chart(cost_band_figure(options), key="costs_band_chart")
+st.caption(
+    "The diamond is the expected monthly cost; whiskers run from the fast end of the speed estimate (fewer "
+    "replicas) to the slow end. API prices are per token, so APIs have none."
+)
+st.subheader("Latency against the targets")
+st.plotly_chart(latency_figure(result, options), key="costs_latency_chart")
+st.caption(
+    "Estimated time to the first token and to the whole answer (logarithmic); red dotted lines are the workload's "
+    "p95 targets; n/a where there is no estimate."
+)
+
+st.subheader("The options compared")
+options_table(result, assumptions, options)
+st.caption(
+    f"The pick, the best option of each other kind and side of the API line, then the next best: {len(options)} of "
+    f"{len(result.options)} options considered for **{workload_name}**."
+)

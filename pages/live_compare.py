@@ -1,0 +1,305 @@
+"""Live compare: one prompt on a local small model and an API model at once, both streaming, measured and costed.
+
+The runs happen in a background thread (advisor.compare); this page only polls the text queues and redraws the two
+columns. Loaded models and API clients are cached per setting (st.cache_resource): a loaded model serves one run at
+a time behind its own lock. Keys on this page start with `live_`. The API key is read from the environment or
+Streamlit secrets and never shown, stored or put in a link.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from urllib.parse import urlparse
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from advisor.compare import SideBySide, calibrate, compare, pick_workload
+from advisor.errors import AdvisorError
+from advisor.runners import Runner, RunnerError, RunSettings, make_runner
+from advisor.runners.local import DEFAULT_MODEL, DEFAULT_N_CTX
+from advisor.schema.prompts import SamplePrompt
+from pages import catalog, current_scenario, require_entrypoint
+
+require_entrypoint()
+
+RESULT_KEY = "live_result"
+OWN_PROMPT = "__own__"
+SIDES = {"local": "Local small model", "api": "API model"}
+POLL_S = 0.05
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the local model...")
+def local_runner(model: str, n_ctx: int, threads: int) -> Runner:
+    return make_runner("local", model=model, n_ctx=n_ctx, threads=threads)
+
+
+@st.cache_resource(max_entries=4)
+def api_runner(model: str, base_url: str | None, key_env: str) -> Runner:
+    # The key is looked up here, not passed in, so it is never part of a cache key or a widget value.
+    key = os.environ.get(key_env) or secret(key_env)
+    return make_runner("api", model=model, base_url=base_url, api_key=key, api_key_env=key_env)
+
+
+def secret(name: str) -> str | None:
+    try:
+        value = st.secrets.get(name)
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):  # no secrets.toml at all
+        return None
+    return str(value) if value else None
+
+
+def api_setup_help(key_env: str) -> str:
+    return (
+        f"To run the API side: set **{key_env}** in the environment before `make run` "
+        f'(or put `{key_env} = "..."` in `.streamlit/secrets.toml`), and name the model the API serves. '
+        "For a server other than OpenAI give its base URL too — Azure, OpenRouter, vLLM, Ollama or llama.cpp's "
+        "`python -m llama_cpp.server` (e.g. `http://127.0.0.1:8000/v1`; any non-empty key works for a local server)."
+    )
+
+
+def build_runners(
+    model: str, n_ctx: int, threads: int, api_model: str, base: str, key_env: str
+) -> dict[str, Runner | AdvisorError]:
+    runners: dict[str, Runner | AdvisorError] = {}
+    try:
+        runners["local"] = local_runner(model.strip() or DEFAULT_MODEL, n_ctx, threads)
+    except AdvisorError as e:
+        runners["local"] = e
+    if not api_model.strip():
+        runners["api"] = RunnerError(api_setup_help(key_env))
+    else:
+        try:
+            runners["api"] = api_runner(api_model.strip(), base.strip() or None, key_env.strip() or "OPENAI_API_KEY")
+        except RunnerError as e:
+            runners["api"] = RunnerError(f"{e}\n\n{api_setup_help(key_env)}")
+    return runners
+
+
+def stream_both(
+    prompt: str,
+    sample: SamplePrompt | None,
+    task: str,
+    runners: dict[str, Runner | AdvisorError],
+    settings: RunSettings,
+) -> SideBySide:
+    """Run both sides in a worker thread and redraw each column as its text arrives."""
+    scenario = current_scenario()
+    workload = pick_workload(scenario, task)
+    texts = {side: "" for side in runners}
+    pieces: dict[str, queue.Queue[str]] = {side: queue.Queue() for side in runners}
+    columns = st.columns(len(runners))
+    slots = {}
+    for column, side in zip(columns, runners, strict=True):
+        with column:
+            st.markdown(f"**{SIDES[side]}** · {getattr(runners[side], 'label', 'not set up')}")
+            slots[side] = st.empty()
+    done: list[SideBySide] = []
+
+    def work() -> None:
+        done.extend(compare([sample or prompt], runners, settings, scenario, workload, lambda side: pieces[side].put))
+
+    worker = threading.Thread(target=work, name="live-compare", daemon=True)
+    worker.start()
+    while worker.is_alive() or any(not q.empty() for q in pieces.values()):
+        for side, q in pieces.items():
+            changed = False
+            while not q.empty():
+                texts[side] += q.get_nowait()
+                changed = True
+            if changed:
+                slots[side].markdown(texts[side] + " ▌")
+        time.sleep(POLL_S)
+    return done[0]
+
+
+METRIC_ROWS = {
+    "First token": ("first_token_ms", "{:,.0f} ms"),
+    "Decode speed": ("tokens_per_s", "{:,.1f} tokens/s"),
+    "Whole answer": ("total_ms", "{:,.0f} ms"),
+    "Prompt tokens": ("prompt_tokens", "{:,}"),
+    "Completion tokens": ("completion_tokens", "{:,}"),
+    "This request": ("cost_usd", "${:,.6f}"),
+    "Monthly at the scenario's volume": ("monthly_cost_usd", "${:,.2f}"),
+}
+
+
+def metrics_frame(result: SideBySide) -> pd.DataFrame:
+    """The measurements as text, one column per side; a figure the side could not give shows as a dash."""
+    data = {
+        SIDES[side]: [
+            "—" if getattr(m, attribute) is None else form.format(getattr(m, attribute))
+            for attribute, form in METRIC_ROWS.values()
+        ]
+        for side, m in result.sides.items()
+    }
+    return pd.DataFrame(data, index=list(METRIC_ROWS))
+
+
+def speed_figure(result: SideBySide) -> go.Figure:
+    from plotly.subplots import make_subplots
+
+    sides = [s for s, m in result.sides.items() if m.ok]
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("First token (ms)", "Decode (tokens/s)"))
+    colours = {"local": "#2e7d32", "api": "#6a1b9a"}
+    for column, attribute in ((1, "first_token_ms"), (2, "tokens_per_s")):
+        figure.add_trace(
+            go.Bar(
+                x=[SIDES[s] for s in sides],
+                y=[getattr(result.sides[s], attribute) or 0 for s in sides],
+                marker_color=[colours[s] for s in sides],
+                showlegend=False,
+                hovertemplate="%{x}: %{y:,.1f}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+    figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return figure
+
+
+def show_result(result: SideBySide, runners: dict[str, Runner | AdvisorError] | None = None) -> None:
+    columns = st.columns(len(result.sides))
+    for column, (side, m) in zip(columns, result.sides.items(), strict=True):
+        with column:
+            if runners is None:
+                st.markdown(f"**{SIDES[side]}** · {m.model or 'not set up'}")
+            if m.ok:
+                st.markdown(m.text or "_(no text)_")
+                if side in result.scores:
+                    score = result.scores[side]
+                    icon = {"match": ":material/check_circle:", "mismatch": ":material/cancel:"}.get(score.verdict, "")
+                    st.caption(f"{icon} {score.verdict.replace('_', ' ')}: {score.detail}")
+                if m.cost_basis:
+                    st.caption(f"Cost: {m.cost_basis}")
+            elif side == "api" and "To run the API side" in (m.error or ""):
+                st.info(m.error or "", icon=":material/key:")  # not a failure: the API side is not set up yet
+            else:
+                if m.text:
+                    st.markdown(m.text)
+                st.error(m.error or "failed", icon=":material/error:")
+    if any(m.ok for m in result.sides.values()):
+        st.dataframe(metrics_frame(result), key="live_metrics", width="stretch")
+        st.plotly_chart(speed_figure(result), key="live_chart")
+
+
+# ---- the page ----------------------------------------------------------------------------------------------------
+
+st.title("Live compare")
+st.caption(
+    "The same prompt on a small model running here and on an API model, at the same time: real latency, speed, "
+    "tokens and cost. Keep the local run's speed to make the estimates for it measured."
+)
+
+sets = catalog().prompt_sets
+scenario = current_scenario()
+with st.container(border=True):
+    task_column, prompt_column = st.columns([1, 2])
+    with task_column:
+        tasks = sorted(sets)
+        default_task = next((w.task for w in scenario.workloads if w.task in sets), tasks[0])
+        task = st.selectbox(
+            "Task",
+            tasks,
+            index=tasks.index(default_task),
+            format_func=lambda t: catalog().tasks[t].name if t in catalog().tasks else t,
+            key="live_task",
+        )
+    with prompt_column:
+        samples = {p.id: p for p in sets[task].prompts}
+        choice = st.selectbox(
+            "Prompt",
+            [*samples, OWN_PROMPT],
+            format_func=lambda k: "Type my own" if k == OWN_PROMPT else f"{k}: {samples[k].text[:90]}",
+            key="live_prompt_choice",
+        )
+    sample = samples.get(choice)
+    text = st.text_area(
+        "Prompt text",
+        value=sample.text if sample else "",
+        key=f"live_text_{choice}",
+        height=110,
+        help="Sample prompts have an expected answer where the task has one; both answers are scored against it.",
+    )
+    local_column, api_column = st.columns(2)
+    with local_column:
+        st.markdown("**Local small model** (llama.cpp, in this process)")
+        model = st.text_input(
+            "Model",
+            value=DEFAULT_MODEL,
+            key="live_local_model",
+            help="'default' (Gemma 3 270M Q4_K_M, bundled), a .gguf path, or a Hugging Face repo "
+            "like owner/repo:file.gguf.",
+        )
+        if model.strip() in ("", DEFAULT_MODEL):
+            st.caption(
+                "The bundled default is Gemma 3 270M, a base model: it shows real speed and cost on this machine, "
+                "not answer quality. For answers, give an instruction-tuned GGUF."
+            )
+        threads_column, context_column = st.columns(2)
+        threads = threads_column.number_input(
+            "Threads", min_value=1, max_value=256, value=os.cpu_count() or 1, key="live_threads"
+        )
+        n_ctx = context_column.number_input(
+            "Context (tokens)", min_value=256, max_value=131072, value=DEFAULT_N_CTX, step=256, key="live_n_ctx"
+        )
+    with api_column:
+        st.markdown("**API model** (any OpenAI-compatible endpoint)")
+        api_model = st.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")
+        base_column, key_column = st.columns([3, 2])
+        base = base_column.text_input(
+            "Base URL", key="live_api_base", placeholder="OpenAI (default)", help="e.g. http://127.0.0.1:8000/v1"
+        )
+        key_env = key_column.text_input(
+            "Key from variable", value="OPENAI_API_KEY", key="live_key_env", help="Environment variable or secret name."
+        )
+    max_tokens = st.slider("Longest answer (tokens)", 16, 512, 128, step=16, key="live_max_tokens")
+    run = st.button("Run both", type="primary", icon=":material/play_arrow:", key="live_run", disabled=not text.strip())
+
+if run:
+    # Made only when asked: loading a model takes seconds and memory the other pages should not pay for.
+    runners = build_runners(model, int(n_ctx), int(threads), api_model, base, key_env)
+    prompt_sample = sample if sample and text == sample.text else None
+    result = stream_both(text, prompt_sample, task, runners, RunSettings(max_tokens=max_tokens))
+    st.session_state[RESULT_KEY] = result
+    st.rerun()  # draw the finished result in its final layout
+
+result: SideBySide | None = st.session_state.get(RESULT_KEY)
+if result is not None:
+    st.subheader("Result")
+    show_result(result)
+    local = result.sides.get("local")
+    if local is not None and local.ok and local.tokens_per_s:
+        quant = local.extra.get("quant", "Q4_K_M")
+        api_side = result.sides.get("api")
+        if api_side is not None and api_side.ok and urlparse(base.strip()).hostname in LOCAL_HOSTS:
+            st.warning(
+                "The API server runs on this machine too: both sides shared its processor, so the local speed "
+                "above is lower than it is alone. Clear the API model name and run again before keeping it.",
+                icon=":material/warning:",
+            )
+        if st.button("Use these measurements", icon=":material/speed:", key="live_calibrate"):
+            try:
+                message = calibrate(local, quant)
+            except AdvisorError as e:
+                st.error(str(e))
+            else:
+                hardware = scenario.hardware.profile
+                where = (
+                    "The scenario runs on this machine: its costs now use them."
+                    if hardware == "this-machine"
+                    else f"The scenario's hardware is {hardware or 'picked by the advisor'}; choose 'This machine' "
+                    "in the questionnaire to cost it here."
+                )
+                st.success(f"{message}. {where}", icon=":material/check:")
+    if any(m.monthly_cost_usd for m in result.sides.values()):
+        st.caption(
+            f"Monthly figures are for the workload **{pick_workload(scenario, task).name}** of **{scenario.name}**: "
+            "local at its hardware's cost per token (TCO engine), API at this model's price for the workload's "
+            "token shape, both at its volume."
+        )
