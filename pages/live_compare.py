@@ -1,9 +1,13 @@
 """Live compare: one prompt on a local small model and an API model at once, both streaming, measured and costed.
 
 The runs happen in a background thread (advisor.compare); this page only polls the text queues and redraws the two
-columns. Loaded models and API clients are cached per setting (st.cache_resource): a loaded model serves one run at
-a time behind its own lock. Keys on this page start with `live_`. The API key is read from the environment or
-Streamlit secrets and never shown, stored or put in a link.
+columns. Loaded models are cached per setting (st.cache_resource): a loaded model serves one run at a time behind
+its own lock. Keys on this page start with `live_`.
+
+Keys (advisor.runners.endpoints): the app's own key (OPENAI_API_KEY in the environment or Streamlit secrets) goes
+only to the base URL the operator configured (OPENAI_BASE_URL, default OpenAI). A visitor who types another base URL
+types a key for it too; that key stays in the visitor's session and is never stored, logged or put in a link. Text a
+server sends back is shown as plain text, with the app's secrets blanked out.
 """
 
 from __future__ import annotations
@@ -20,7 +24,17 @@ import streamlit as st
 
 from advisor.compare import SideBySide, calibrate, compare, pick_workload
 from advisor.errors import AdvisorError
+from advisor.present.words import plain
 from advisor.runners import Runner, RunnerError, RunSettings, make_runner
+from advisor.runners.endpoints import (
+    KEY_NAME,
+    ConfiguredEndpoint,
+    Scrubber,
+    allowed_hosts,
+    configured_endpoint,
+    credentials_for,
+    secret_values,
+)
 from advisor.runners.local import DEFAULT_MODEL, DEFAULT_N_CTX
 from advisor.schema.prompts import SamplePrompt
 from pages import catalog, current_scenario, require_entrypoint
@@ -39,32 +53,43 @@ def local_runner(model: str, n_ctx: int, threads: int) -> Runner:
     return make_runner("local", model=model, n_ctx=n_ctx, threads=threads)
 
 
-@st.cache_resource(max_entries=4)
-def api_runner(model: str, base_url: str | None, key_env: str) -> Runner:
-    # The key is looked up here, not passed in, so it is never part of a cache key or a widget value.
-    key = os.environ.get(key_env) or secret(key_env)
-    return make_runner("api", model=model, base_url=base_url, api_key=key, api_key_env=key_env)
-
-
-def secret(name: str) -> str | None:
+def app_secrets() -> dict[str, object]:
+    """The app's Streamlit secrets as plain data ({} when there is no secrets.toml)."""
     try:
-        value = st.secrets.get(name)
-    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):  # no secrets.toml at all
-        return None
-    return str(value) if value else None
+        return {name: st.secrets[name] for name in st.secrets}
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
 
 
-def api_setup_help(key_env: str) -> str:
+def server_endpoint() -> ConfiguredEndpoint | None:
+    """The operator's endpoint and key: the environment first, then Streamlit secrets."""
+    return configured_endpoint(os.environ, app_secrets())
+
+
+def scrubber() -> Scrubber:
+    """Blanks out the app's own secrets in anything a server sends back."""
+    server = server_endpoint()
+    return Scrubber([*([server.key] if server else []), *secret_values(app_secrets())])
+
+
+def api_setup_help() -> str:
+    server = server_endpoint()
+    own = (
+        f"This app has a key for **{server.base_url}**: leave the base URL empty to use it."
+        if server
+        else f"This app has no key of its own (the operator sets **{KEY_NAME}**, and OPENAI_BASE_URL for a server "
+        "other than OpenAI, in the environment or `.streamlit/secrets.toml`)."
+    )
     return (
-        f"To run the API side: set **{key_env}** in the environment before `make run` "
-        f'(or put `{key_env} = "..."` in `.streamlit/secrets.toml`), and name the model the API serves. '
-        "For a server other than OpenAI give its base URL too — Azure, OpenRouter, vLLM, Ollama or llama.cpp's "
-        "`python -m llama_cpp.server` (e.g. `http://127.0.0.1:8000/v1`; any non-empty key works for a local server)."
+        f"To run the API side, name the model the API serves. {own} For another endpoint, give its base URL and "
+        "your key for it — Azure, OpenRouter, vLLM, Ollama or llama.cpp's `python -m llama_cpp.server` (e.g. "
+        "`http://127.0.0.1:8000/v1`; any value works as the key of a local server with no auth). Your key stays "
+        "in this browser session: it is never stored, logged or put in a link."
     )
 
 
 def build_runners(
-    model: str, n_ctx: int, threads: int, api_model: str, base: str, key_env: str
+    model: str, n_ctx: int, threads: int, api_model: str, base: str, typed_key: str
 ) -> dict[str, Runner | AdvisorError]:
     runners: dict[str, Runner | AdvisorError] = {}
     try:
@@ -72,12 +97,16 @@ def build_runners(
     except AdvisorError as e:
         runners["local"] = e
     if not api_model.strip():
-        runners["api"] = RunnerError(api_setup_help(key_env))
-    else:
-        try:
-            runners["api"] = api_runner(api_model.strip(), base.strip() or None, key_env.strip() or "OPENAI_API_KEY")
-        except RunnerError as e:
-            runners["api"] = RunnerError(f"{e}\n\n{api_setup_help(key_env)}")
+        runners["api"] = RunnerError(api_setup_help())
+        return runners
+    try:
+        # Not cached: an API client is cheap to make, and a visitor's key must not outlive the visitor's run.
+        credentials = credentials_for(base, typed_key, server_endpoint(), allowed_hosts(os.environ))
+        runners["api"] = make_runner(
+            "api", model=api_model.strip(), base_url=credentials.base_url, api_key=credentials.key
+        )
+    except RunnerError as e:
+        runners["api"] = RunnerError(f"{e}\n\n{api_setup_help()}")
     return runners
 
 
@@ -87,6 +116,7 @@ def stream_both(
     task: str,
     runners: dict[str, Runner | AdvisorError],
     settings: RunSettings,
+    scrub: Scrubber,
 ) -> SideBySide:
     """Run both sides in a worker thread and redraw each column as its text arrives."""
     scenario = current_scenario()
@@ -97,7 +127,7 @@ def stream_both(
     slots = {}
     for column, side in zip(columns, runners, strict=True):
         with column:
-            st.markdown(f"**{SIDES[side]}** · {getattr(runners[side], 'label', 'not set up')}")
+            st.markdown(f"**{SIDES[side]}** · {plain(getattr(runners[side], 'label', 'not set up'))}")
             slots[side] = st.empty()
     done: list[SideBySide] = []
 
@@ -113,7 +143,7 @@ def stream_both(
                 texts[side] += q.get_nowait()
                 changed = True
             if changed:
-                slots[side].markdown(texts[side] + " ▌")
+                slots[side].markdown(plain(scrub(texts[side])) + " ▌")
         time.sleep(POLL_S)
     return done[0]
 
@@ -163,26 +193,26 @@ def speed_figure(result: SideBySide) -> go.Figure:
     return figure
 
 
-def show_result(result: SideBySide, runners: dict[str, Runner | AdvisorError] | None = None) -> None:
+def show_result(result: SideBySide, scrub: Scrubber) -> None:
+    """The finished run; every text that came from a model or a server is shown as plain text, secrets blanked."""
     columns = st.columns(len(result.sides))
     for column, (side, m) in zip(columns, result.sides.items(), strict=True):
         with column:
-            if runners is None:
-                st.markdown(f"**{SIDES[side]}** · {m.model or 'not set up'}")
+            st.markdown(f"**{SIDES[side]}** · {plain(scrub(m.model)) or 'not set up'}")
             if m.ok:
-                st.markdown(m.text or "_(no text)_")
+                st.markdown(plain(scrub(m.text)) if m.text else "_(no text)_")
                 if side in result.scores:
                     score = result.scores[side]
                     icon = {"match": ":material/check_circle:", "mismatch": ":material/cancel:"}.get(score.verdict, "")
-                    st.caption(f"{icon} {score.verdict.replace('_', ' ')}: {score.detail}")
+                    st.caption(f"{icon} {score.verdict.replace('_', ' ')}: {plain(scrub(score.detail))}")
                 if m.cost_basis:
-                    st.caption(f"Cost: {m.cost_basis}")
+                    st.caption(f"Cost: {plain(scrub(m.cost_basis))}")
             elif side == "api" and "To run the API side" in (m.error or ""):
                 st.info(m.error or "", icon=":material/key:")  # not a failure: the API side is not set up yet
             else:
                 if m.text:
-                    st.markdown(m.text)
-                st.error(m.error or "failed", icon=":material/error:")
+                    st.markdown(plain(scrub(m.text)))
+                st.error(plain(scrub(m.error or "failed")), icon=":material/error:")
     if any(m.ok for m in result.sides.values()):
         st.dataframe(metrics_frame(result), key="live_metrics", width="stretch")
         st.plotly_chart(speed_figure(result), key="live_chart")
@@ -252,27 +282,35 @@ with st.container(border=True):
         st.markdown("**API model** (any OpenAI-compatible endpoint)")
         api_model = st.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")
         base_column, key_column = st.columns([3, 2])
+        server = server_endpoint()
         base = base_column.text_input(
-            "Base URL", key="live_api_base", placeholder="OpenAI (default)", help="e.g. http://127.0.0.1:8000/v1"
+            "Base URL",
+            key="live_api_base",
+            placeholder=f"{server.base_url} (this app's key)" if server else "OpenAI (default)",
+            help="Empty: this app's configured endpoint. Another URL (e.g. http://127.0.0.1:8000/v1) needs your key.",
         )
-        key_env = key_column.text_input(
-            "Key from variable", value="OPENAI_API_KEY", key="live_key_env", help="Environment variable or secret name."
+        typed_key = key_column.text_input(
+            "API key",
+            type="password",
+            key="live_api_key",
+            placeholder="this app's key" if server else "your key",
+            help="Your key for the base URL. It stays in this browser session: never stored, logged or linked.",
         )
     max_tokens = st.slider("Longest answer (tokens)", 16, 512, 128, step=16, key="live_max_tokens")
     run = st.button("Run both", type="primary", icon=":material/play_arrow:", key="live_run", disabled=not text.strip())
 
 if run:
     # Made only when asked: loading a model takes seconds and memory the other pages should not pay for.
-    runners = build_runners(model, int(n_ctx), int(threads), api_model, base, key_env)
+    runners = build_runners(model, int(n_ctx), int(threads), api_model, base, typed_key)
     prompt_sample = sample if sample and text == sample.text else None
-    result = stream_both(text, prompt_sample, task, runners, RunSettings(max_tokens=max_tokens))
+    result = stream_both(text, prompt_sample, task, runners, RunSettings(max_tokens=max_tokens), scrubber())
     st.session_state[RESULT_KEY] = result
     st.rerun()  # draw the finished result in its final layout
 
 result: SideBySide | None = st.session_state.get(RESULT_KEY)
 if result is not None:
     st.subheader("Result")
-    show_result(result)
+    show_result(result, scrubber())
     local = result.sides.get("local")
     if local is not None and local.ok and local.tokens_per_s:
         quant = local.extra.get("quant", "Q4_K_M")
@@ -296,7 +334,7 @@ if result is not None:
                     else f"The scenario's hardware is {hardware or 'picked by the advisor'}; choose 'This machine' "
                     "in the questionnaire to cost it here."
                 )
-                st.success(f"{message}. {where}", icon=":material/check:")
+                st.success(f"{plain(message)}. {plain(where)}", icon=":material/check:")
     if any(m.monthly_cost_usd for m in result.sides.values()):
         st.caption(
             f"Monthly figures are for the workload **{pick_workload(scenario, task).name}** of **{scenario.name}**: "

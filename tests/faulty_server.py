@@ -30,6 +30,7 @@ MODES = (
     "drop",  # sends 3 chunks, then closes the socket mid chunked body (no [DONE])
     "drop_eof",  # close-delimited body that ends cleanly after 3 chunks, with no finish_reason or [DONE]
     "malformed",  # one good chunk, then `data: {not json`
+    "echo",  # streams back everything it received: the messages and the Authorization header
 )
 CHUNKS = ("Hello", " from", " the", " faulty", " server", ".")
 PROMPT_TOKENS = 7
@@ -168,6 +169,10 @@ class _Handler(BaseHTTPRequestHandler):
             elif mode == "hang":
                 owner._release.wait(owner.hang_s)
                 self._stream(CHUNKS)
+            elif mode == "echo":
+                messages = body.get("messages") or []
+                said = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+                self._stream((said, f" (authorization: {self.headers.get('Authorization')})"))
             elif mode == "drop_eof":
                 self._stream_close_delimited(CHUNKS[:3])
             else:

@@ -6,6 +6,7 @@ fresh browser (no session) and sees the same result. Screenshots of every page g
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,7 +75,7 @@ def shows_recommendation(page: Any, headline_text: str, total: str, screenshot: 
     expect(page.get_by_role("heading", name="Recommendation", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(headline_text)).to_be_visible(timeout=WAIT_MS)
     total_metric = page.locator('[data-testid="stMetric"]').filter(has_text="Total per month")
-    expect(total_metric.locator('[data-testid="stMetricValue"]')).to_have_text(total)
+    expect(total_metric.locator('[data-testid="stMetricValue"]')).to_have_text(total, timeout=WAIT_MS)
     chart_drawn(page)
     no_errors(page)
     page.screenshot(path=str(ARTIFACTS / screenshot))
@@ -206,8 +207,49 @@ def test_live_compare_streams_the_local_model_and_explains_the_api_side(app_url:
     expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("button", name="Run both").click()
     expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
-    expect(page.get_by_text("set OPENAI_API_KEY in the environment")).to_be_visible()
+    expect(page.get_by_text("To run the API side, name the model the API serves.")).to_be_visible()
+    expect(page.get_by_text("the operator sets OPENAI_API_KEY")).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=WAIT_MS)
     chart_drawn(page)
     no_errors(page)
     page.screenshot(path=str(ARTIFACTS / "browser-live-compare.png"))
+
+
+SENTINEL = "sk-live-SENTINEL-0987654321"
+OTHER_SECRET = "db-password-OTHER-1234567"
+
+
+def test_a_visitor_cannot_make_the_server_send_its_secrets_in_chromium(
+    tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app has a key; a visitor points Live compare at a server of their own that records and echoes what it
+    receives. Without a key of their own nothing is sent; with one, that key is all that arrives."""
+    from playwright.sync_api import expect
+
+    from tests.faulty_server import faulty_server
+
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
+    monkeypatch.setenv("OTHER_SECRET", OTHER_SECRET)
+    with faulty_server("echo") as visitor_server, running_app(tmp_path / "streamlit.log") as (url, _server):
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(f"{url}/live_compare", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
+        page.get_by_role("textbox", name="Model name").fill("echo-model")
+        page.get_by_role("textbox", name="Base URL").fill(visitor_server.base_url)
+        page.get_by_role("textbox", name="Base URL").press("Enter")
+        page.get_by_role("button", name="Run both").click()
+        expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("the app's own key is never sent there").first).to_be_visible(timeout=WAIT_MS)
+        assert visitor_server.request_count == 0
+        page.get_by_role("textbox", name="API key").fill("visitor-key-42")
+        page.get_by_role("textbox", name="API key").press("Enter")
+        page.get_by_role("button", name="Run both").click()
+        expect(page.get_by_text("authorization").first).to_be_visible(timeout=120_000)  # the echo came back
+        page.screenshot(path=str(ARTIFACTS / "browser-live-compare-visitor-key.png"))
+        body = page.locator("body").inner_text()
+    assert visitor_server.request_count >= 1
+    for request in visitor_server.requests:
+        assert request.headers["authorization"] == "Bearer visitor-key-42"
+        assert SENTINEL not in json.dumps(request.headers) + json.dumps(request.body)
+        assert OTHER_SECRET not in json.dumps(request.headers) + json.dumps(request.body)
+    assert SENTINEL not in body and OTHER_SECRET not in body

@@ -7,21 +7,17 @@ goes: the scenario, the share link, reports, the page's text, the measurements a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from advisor.compare import SideBySide
-from advisor.data.examples import example_scenarios
-from advisor.data.scenarios import scenario_from_data
 from advisor.data.share import QUERY_KEY, encode_scenario
 from advisor.engine.recommend import recommend
 from advisor.present.text import recommendation_markdown
-from advisor.schema.outputs import CompareOutput
 from tests.apptest import ENTRYPOINT, open_app, rerun
+from tests.faulty_server import faulty_server
 
 SENTINEL = "sk-live-SENTINEL-0987654321"
 
@@ -51,8 +47,10 @@ def test_without_an_api_the_local_column_runs_and_the_api_column_says_what_to_se
     result = run_both(at)
     local, api = result.sides["local"], result.sides["api"]
     assert local.ok and local.text and local.completion_tokens
-    assert not api.ok and "set **OPENAI_API_KEY** in the environment" in (api.error or "")
-    assert any("OPENAI_API_KEY" in str(info.value) for info in at.info)
+    assert not api.ok and (api.error or "").startswith("To run the API side, name the model the API serves.")
+    assert any("OPENAI_API_KEY" in str(info.value) for info in at.info)  # what the operator would set
+    assert at.text_input(key="live_api_key").value == ""  # the visitor's own key field
+    assert "live_key_env" not in at.session_state  # the server's variable name is not a visitor's choice
     assert not at.error  # an API side that is not set up is explained, not shown as a failure
     metrics = at.dataframe[0].value
     assert metrics.loc["Decode speed", "Local small model"] == f"{local.tokens_per_s:,.1f} tokens/s"
@@ -69,6 +67,7 @@ def test_both_sides_stream_against_an_openai_compatible_server_and_the_key_goes_
 ) -> None:
     base_url, model_id = llama_server
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)  # the operator's endpoint: the app's key may go there
     at = open_app("live_compare")
     at.text_input(key="live_api_model").input(model_id)
     at.text_input(key="live_api_base").input(base_url)
@@ -104,50 +103,90 @@ def test_the_key_can_come_from_streamlit_secrets(llama_server: tuple[str, str]) 
     st.cache_resource.clear()  # an API client made with an environment key earlier in this process must not serve
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
     at.secrets["OPENAI_API_KEY"] = SENTINEL  # no environment variable: conftest removed it
+    at.secrets["OPENAI_BASE_URL"] = base_url
     rerun(at)
     at.switch_page("pages/live_compare.py")
     rerun(at)
     at.text_input(key="live_api_model").input(model_id)
-    at.text_input(key="live_api_base").input(base_url)
-    result = run_both(at, max_tokens=8)
+    result = run_both(at, max_tokens=8)  # base URL left empty: the app's configured endpoint
     assert result.sides["api"].ok, result.sides["api"].error
     assert SENTINEL not in page_text(at)
 
 
-def test_use_these_measurements_makes_this_machines_estimates_measured() -> None:
-    data = example_scenarios()["team-assistant"].to_dict()
-    data["hardware"] = {"profile": "this-machine", "ownership": "owned", "count": 1}
-    scenario = scenario_from_data(data)
-    at = open_app("live_compare", scenario)
-    result = run_both(at, max_tokens=24)
-    assert result.sides["local"].ok
-    before = [o for o in recommend(scenario).workloads[0].options if o.option.model == "gemma-3-270m"]
-    assert before and all(o.option.basis == "estimated" for o in before)
-    at.button(key="live_calibrate").click()
-    rerun(at)
-    assert any("now replace the estimate" in str(s.value) for s in at.success)
-    assert any("The scenario runs on this machine" in str(s.value) for s in at.success)
-    after = [o for o in recommend(scenario).workloads[0].options if o.option.model == "gemma-3-270m"]
-    assert after and all(o.option.basis == "measured" for o in after)
-    # The Recommendation page's cached result follows the new measurement.
-    at.switch_page("pages/recommendation.py")
-    rerun(at)
-    at.toggle(key="rec_all_0").set_value(True)
-    rerun(at)
-    table = at.dataframe[0].value
-    assert set(table.loc[table["Option"].str.startswith("gemma-3-270m "), "Basis"]) == {"measured"}
+OTHER_SECRET = "db-password-OTHER-1234567"
 
 
-def test_cli_compare_runs_both_sides_against_the_server(llama_server: tuple[str, str], tmp_path: Path) -> None:
-    base_url, model_id = llama_server
-    command = [sys.executable, "-m", "advisor.cli", "compare", "--prompt", "Name a colour.", "--max-tokens", "12"]
-    command += ["--api-base", base_url, "--api-model", model_id, "--format", "json"]
-    env = {**__import__("os").environ, "OPENAI_API_KEY": SENTINEL}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    CompareOutput.model_validate(data)  # the compare JSON contract (docs/schemas/compare.schema.json)
-    for side in ("local", "api"):
-        assert "error" not in data[side], data[side]
-        assert data[side]["text"] and data[side]["completion_tokens"] > 0 and data[side]["first_token_ms"] > 0
-    assert SENTINEL not in done.stdout and SENTINEL not in done.stderr
+def test_the_apps_key_never_goes_to_a_url_a_visitor_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visitor points the API side at a server of their own: it receives no request carrying the app's secrets,
+    and with the visitor's own key it receives that key only."""
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)  # the app's key, for OpenAI (no OPENAI_BASE_URL)
+    monkeypatch.setenv("OTHER_SECRET", OTHER_SECRET)
+    with faulty_server("ok") as visitor_server:
+        at = open_app("live_compare")
+        at.text_input(key="live_api_model").input("any-model")
+        at.text_input(key="live_api_base").input(visitor_server.base_url)
+        result = run_both(at, max_tokens=8)
+        api = result.sides["api"]
+        assert not api.ok and "is not this app's configured endpoint, so the app's own key is never sent" in (
+            api.error or ""
+        )
+        assert visitor_server.request_count == 0
+        # With the visitor's own key the run goes ahead, and that key is all the server sees.
+        at.text_input(key="live_api_key").input("visitor-key-42")
+        result = run_both(at, max_tokens=8)
+        assert result.sides["api"].ok, result.sides["api"].error
+        assert visitor_server.request_count >= 1
+        for request in visitor_server.requests:
+            assert request.headers["authorization"] == "Bearer visitor-key-42"
+            seen = json.dumps(request.headers) + json.dumps(request.body)
+            assert SENTINEL not in seen and OTHER_SECRET not in seen
+    assert SENTINEL not in page_text(at) and OTHER_SECRET not in page_text(at)
+
+
+def test_a_server_that_echoes_the_apps_key_never_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    with faulty_server("401") as echoing:  # answers 401 with the key it received in the message
+        monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
+        monkeypatch.setenv("OPENAI_BASE_URL", echoing.base_url)  # the operator's own (careless) endpoint
+        at = open_app("live_compare")
+        at.text_input(key="live_api_model").input("any-model")
+        result = run_both(at, max_tokens=8)
+        assert not result.sides["api"].ok
+        assert echoing.requests and echoing.requests[0].headers["authorization"] == f"Bearer {SENTINEL}"
+    assert SENTINEL not in page_text(at)
+    assert not at.exception
+
+
+def test_an_operator_can_limit_the_hosts_a_visitor_may_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIGHTSIZE_API_HOSTS", "api.openai.com, openrouter.ai")
+    with faulty_server("ok") as elsewhere:
+        at = open_app("live_compare")
+        at.text_input(key="live_api_model").input("any-model")
+        at.text_input(key="live_api_base").input(elsewhere.base_url)
+        at.text_input(key="live_api_key").input("visitor-key-42")
+        result = run_both(at, max_tokens=8)
+        assert "base URL: this app only calls api.openai.com, openrouter.ai" in (result.sides["api"].error or "")
+        assert elsewhere.request_count == 0
+
+
+PAYLOAD = "![p](http://127.0.0.1:9/pixel.png) [Enter your key here](http://127.0.0.1:9/) <script>alert(1)</script>"
+
+
+def test_text_a_server_sends_back_is_shown_as_text_never_as_markup() -> None:
+    """A server echoing a hostile prompt: the image, the link and the script show as characters, not markup."""
+    with faulty_server("echo") as echo:
+        at = open_app("live_compare")
+        at.selectbox(key="live_prompt_choice").set_value("__own__")
+        rerun(at)
+        at.text_area(key="live_text___own__").input(PAYLOAD)
+        at.text_input(key="live_api_model").input("echo-model")
+        at.text_input(key="live_api_base").input(echo.base_url)
+        at.text_input(key="live_api_key").input("visitor-key-42")
+        rerun(at)  # the Run button is enabled once the typed prompt has reached the page
+        result = run_both(at, max_tokens=8)
+        assert result.sides["api"].ok and PAYLOAD in result.sides["api"].text
+    shown = [str(m.value) for m in at.markdown if "pixel" in str(m.value)]
+    assert shown, "the echoed answer is on the page"
+    for value in shown:
+        for markup in (r"!\[", r"\]\(", r"<script>"):  # an image, a link, a tag: present only escaped
+            assert not re.search(r"(?<!\\)" + markup, value), (markup, value)
+        assert "\\!\\[p\\]" in value  # each character escaped, so it reads as typed

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
+from advisor.runners.endpoints import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
     import openai
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
     from advisor.data.prices import ApiPriceTable
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRY_AFTER_CAP_S = 10.0
 """A longer Retry-After is not worth waiting for in an interactive comparison; the error says to try later."""
 CONNECT_RETRIES = 2
@@ -38,6 +38,10 @@ CONNECT_RETRIES = 2
 CONNECT_RETRY_DELAY_S = 0.25
 BACKOFF_BASE_S = 0.5
 _MESSAGE_CHARS = 240
+OUTPUT_MARGIN_TOKENS = 16
+"""Stream pieces accepted past max_tokens (a piece is about a token) before the answer is cut off."""
+MAX_CHARS_PER_TOKEN = 64
+"""A token is a few characters; a piece far longer is a server sending bulk text, cut off like too many pieces."""
 
 
 def make_api_runner(
@@ -152,13 +156,14 @@ class ApiRunner:
 
     def run(self, prompt: str, settings: RunSettings, on_text: TextCallback | None = None) -> Measurement:
         retries = 0
+        run_deadline = time.perf_counter() + settings.timeout_s  # retries included: the whole run has one bound
         while True:
-            attempt = self._attempt(prompt, settings, on_text)
+            attempt = self._attempt(prompt, settings, on_text, run_deadline)
             # Text already shown cannot be taken back, so a fault after it is final.
             if attempt.fault is None or attempt.pieces:
                 break
             delay = self._retry_delay(attempt.fault, retries)
-            if delay is None:
+            if delay is None or time.perf_counter() + delay >= run_deadline:
                 break
             time.sleep(delay)
             retries += 1
@@ -176,11 +181,16 @@ class ApiRunner:
 
     # --- one attempt -------------------------------------------------------------------------------------------
 
-    def _attempt(self, prompt: str, settings: RunSettings, on_text: TextCallback | None) -> _Attempt:
+    def _attempt(
+        self, prompt: str, settings: RunSettings, on_text: TextCallback | None, run_deadline: float
+    ) -> _Attempt:
         events: queue.SimpleQueue[tuple[str, Any, float]] = queue.SimpleQueue()
         cancel = threading.Event()
         attempt = _Attempt(started=time.perf_counter())
-        deadline = attempt.started + settings.timeout_s
+        deadline = min(attempt.started + settings.timeout_s, run_deadline)
+        most_pieces = settings.max_tokens + OUTPUT_MARGIN_TOKENS  # a server that ignores max_tokens is cut off
+        most_chars = most_pieces * MAX_CHARS_PER_TOKEN
+        chars = 0
         worker = threading.Thread(
             target=self._stream, args=(prompt, settings, events, cancel), daemon=True, name="api-runner-stream"
         )
@@ -196,6 +206,10 @@ class ApiRunner:
                     if attempt.first_token_at is None:
                         attempt.first_token_at = at
                     attempt.last_token_at = at
+                    chars += len(value)
+                    if len(attempt.pieces) >= most_pieces or chars > most_chars:
+                        attempt.fault = _Fault("too_long")
+                        break
                     attempt.pieces.append(value)
                     if on_text is not None:
                         on_text(value)
@@ -320,7 +334,12 @@ class ApiRunner:
         if kind == "timeout":
             if tokens:
                 return f"no answer within {settings.timeout_s:g} s: the stream stalled after {tokens} tokens"
-            return f"no answer within {settings.timeout_s:g} s{after}; raise the timeout or try again later"
+            return f"no answer within {settings.timeout_s:g} s{after}; try again later, or allow longer (--timeout)"
+        if kind == "too_long":
+            return (
+                f"the server kept sending past the {settings.max_tokens}-token limit; the answer is cut at "
+                f"{tokens} pieces (does it honour max_tokens?)"
+            )
         if kind == "broken":
             return f"the stream broke off after {tokens} tokens; the partial answer is kept, try again"
         if kind == "connection":
