@@ -8,6 +8,7 @@ from advisor.data.examples import default_scenario
 from advisor.data.prices import genai_prices_version
 from advisor.data.share import QUERY_KEY, decode_scenario, encode_scenario
 from advisor.errors import ScenarioError
+from advisor.present.words import plain
 from advisor.schema.scenario import Scenario
 from pages import current_scenario, entrypoint_active, set_scenario
 
@@ -52,7 +53,7 @@ if st.query_params.get(QUERY_KEY) != share_value:
 with st.sidebar:
     st.markdown("## :material/balance: Rightsize")
     st.caption("Small model or large, on your own hardware or behind an API — and what it costs per month.")
-    st.markdown(f"**Scenario:** {scenario.name}  \n{len(scenario.workloads)} workload(s)")
+    st.markdown(f"**Scenario:** {plain(scenario.name)}  \n{len(scenario.workloads)} workload(s)")
     with st.expander("Share this scenario", icon=":material/link:"):
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{QUERY_KEY}={share_value}", language=None, wrap_lines=True)
@@ -60,6 +61,6 @@ with st.sidebar:
     st.caption(f"API prices from genai-prices {genai_prices_version()}, as of today.")
 
 if link_error:
-    st.error(f"{link_error}\n\nThe link was not loaded; you are looking at the scenario you had before.")
+    st.error(f"{plain(link_error)}\n\nThe link was not loaded; you are looking at the scenario you had before.")
 with entrypoint_active():
     navigation.run()

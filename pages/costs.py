@@ -27,7 +27,7 @@ from advisor.present.charts import (
     uses_api,
     volume_cost_figure,
 )
-from advisor.present.words import WHERE_SHORT
+from advisor.present.words import WHERE_SHORT, plain
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 from pages import current_scenario, recommendation_for, require_entrypoint, set_scenario, usd
 
@@ -314,7 +314,9 @@ with st.container(border=True):
         if st.session_state[knob.key] != knob.saved(scenario, workload)
     ]
     if error:
-        st.error(f"{error}\n\nThe figures below are the last ones that fit together.", icon=":material/error:")
+        st.error(
+            f"{plain(str(error))}\n\nThe figures below are the last ones that fit together.", icon=":material/error:"
+        )
     elif changed:
         st.info(f"**What-if**, not saved in the scenario: {'; '.join(changed)}.", icon=":material/science:")
     if changed:
@@ -331,7 +333,11 @@ with st.container(border=True):
     st.caption("Electricity and amortisation apply to every workload of the scenario; the rest to this one.")
 
 index = [w.name for w in shown.workloads].index(workload_name)
-result = recommendation_for(shown).workloads[index]
+try:
+    result = recommendation_for(shown).workloads[index]
+except AdvisorError as e:
+    st.error(f"{plain(str(e))}\n\nChange the answers in the questionnaire.", icon=":material/error:")
+    st.stop()
 assumptions = shown.assumptions
 options = top_options(result)
 

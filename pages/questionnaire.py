@@ -40,6 +40,7 @@ from advisor.present.questionnaire import (
     workload_defaults,
     workload_values,
 )
+from advisor.present.words import plain
 from advisor.schema.scenario import PRIVACY_MEANINGS, Constraints, HardwareChoice, Scenario, Workload
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
 
@@ -181,7 +182,7 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
     values = st.session_state
     with st.container(border=True):
         head, remove = st.columns([5, 1], vertical_alignment="center")
-        head.markdown(f"#### Workload {index + 1}: {values[wkey(slot, 'name')] or 'unnamed'}")
+        head.markdown(f"#### Workload {index + 1}: {plain(values[wkey(slot, 'name')]) or 'unnamed'}")
         if removable:
             remove.form_submit_button(
                 "Remove",
@@ -370,7 +371,7 @@ with download:
         help="The last submitted answers as a scenario YAML file.",
     )
 if message := st.session_state.pop("q_upload_error", None):
-    st.error(f"{message}\n\nThe file was not loaded; your answers are unchanged.", icon=":material/error:")
+    st.error(f"{plain(message)}\n\nThe file was not loaded; your answers are unchanged.", icon=":material/error:")
 
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
 with st.form("q_form", border=False, enter_to_submit=False):

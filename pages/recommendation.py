@@ -13,6 +13,7 @@ from advisor.engine.recommend import RankedOption, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import top_options, volume_cost_figure
 from advisor.present.text import headline, recommendation_markdown
+from advisor.present.words import plain
 from pages import current_scenario, recommendation_for, require_entrypoint, usd
 
 require_entrypoint()
@@ -60,7 +61,7 @@ def options_table(options: list[RankedOption]) -> pd.DataFrame:
 
 def verdict_card(result: WorkloadRecommendation) -> None:
     with st.container(border=True):
-        st.markdown(f"**{result.workload.name}** · {result.workload.task.replace('_', ' ')}")
+        st.markdown(f"**{plain(result.workload.name)}** · {result.workload.task.replace('_', ' ')}")
         pick = result.pick
         if pick is None:
             st.badge("No option meets all constraints", icon=":material/warning:", color="red")
@@ -74,7 +75,7 @@ def verdict_card(result: WorkloadRecommendation) -> None:
         band = "" if usd(low) == usd(high) else f"{usd(low)} to {usd(high)}"
         st.metric("Per month", usd(pick.cost), help=f"Expected; range {band}" if band else "Expected monthly cost.")
         basis = " · speed measured on this hardware" if pick.option.basis == "measured" else ""
-        st.caption(f"{pick.option.label}" + (f" · range {band}" if band else "") + basis)
+        st.caption(plain(pick.option.label) + (f" · range {band}" if band else "") + basis)
 
 
 def reasons_section(result: WorkloadRecommendation) -> None:
@@ -87,8 +88,8 @@ def reasons_section(result: WorkloadRecommendation) -> None:
         st.markdown(f"##### {title}")
         for reason in reasons:
             icon = EFFECT_ICONS["excluded" if reason in excluded else "favours"]
-            st.markdown(f"{icon} **{reason.text}**  \n`{reason.rule}` · {reason.effect}")
-            st.caption(f"Source: {reason.source}")
+            st.markdown(f"{icon} **{plain(reason.text)}**  \n`{reason.rule}` · {plain(reason.effect)}")
+            st.caption(f"Source: {plain(reason.source)}")
 
 
 def changes_section(result: WorkloadRecommendation) -> None:
@@ -96,7 +97,7 @@ def changes_section(result: WorkloadRecommendation) -> None:
     if not result.changes:
         st.caption("No volume, latency, privacy or quality change within reach would change the pick.")
     for change in result.changes:
-        st.markdown(f"- {change.text}")
+        st.markdown(f"- {plain(change.text)}")
     if result.break_even_requests_per_day is not None:
         st.caption(
             f"Break-even: {result.break_even_requests_per_day:,.0f} requests a day against "
@@ -105,7 +106,7 @@ def changes_section(result: WorkloadRecommendation) -> None:
 
 
 def workload_detail(index: int, result: WorkloadRecommendation) -> None:
-    st.markdown(f"**{headline(result)}**")
+    st.markdown(f"**{plain(headline(result))}**")
     if not result.feasible:
         st.warning(
             "No option meets all constraints. The closest options are listed first below, each with the rules it "
@@ -142,12 +143,14 @@ def workload_detail(index: int, result: WorkloadRecommendation) -> None:
 
 scenario = current_scenario()
 st.title("Recommendation")
-st.caption(f"For **{scenario.name}**: the verdict per workload, why, the costed options, and what would change it.")
+st.caption(
+    f"For **{plain(scenario.name)}**: the verdict per workload, why, the costed options, and what would change it."
+)
 
 try:
     recommendation = recommendation_for(scenario)
 except AdvisorError as e:
-    st.error(f"{e}\n\nChange the answers in the questionnaire.", icon=":material/error:")
+    st.error(f"{plain(str(e))}\n\nChange the answers in the questionnaire.", icon=":material/error:")
     st.page_link("pages/questionnaire.py", label="Back to the questionnaire", icon=":material/edit_note:")
     st.stop()
 
@@ -192,6 +195,8 @@ if len(results) == 1:
     st.subheader(results[0].workload.name)
     workload_detail(0, results[0])
 else:
-    for index, (tab, result) in enumerate(zip(st.tabs([r.workload.name for r in results]), results, strict=True)):
+    for index, (tab, result) in enumerate(
+        zip(st.tabs([plain(r.workload.name) for r in results]), results, strict=True)
+    ):
         with tab:
             workload_detail(index, result)

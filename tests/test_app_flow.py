@@ -19,6 +19,7 @@ from advisor.data.scenarios import scenario_from_data
 from advisor.data.share import QUERY_KEY, encode_scenario
 from advisor.engine.recommend import recommend
 from advisor.present.text import headline
+from advisor.present.words import plain
 from advisor.schema.scenario import Scenario
 from tests.apptest import open_app, rerun
 from tests.conftest import REPO
@@ -92,7 +93,7 @@ def assert_shows_recommendation(at: AppTest, scenario: Scenario) -> None:
         if result.feasible:
             badge = f"{VERDICT_BADGES[result.verdict]} · {DEPLOYMENT_NAMES[result.deployment]}"
             assert any(badge in m for m in markdown), (badge, markdown[:6])
-        assert f"**{headline(result)}**" in markdown
+        assert f"**{plain(headline(result))}**" in markdown
     assert len(at.get("plotly_chart")) == len(expected.workloads)
     assert not at.error
 
@@ -213,7 +214,7 @@ def test_upload_replaces_the_answers_and_a_bad_file_keeps_them() -> None:
     at.file_uploader(key="q_upload").set_value(("broken.yaml", broken, "application/x-yaml"))
     rerun(at)
     assert len(at.error) == 1
-    assert "broken.yaml: workloads[0].task: unknown task 'nope'" in str(at.error[0].value)
+    assert plain("broken.yaml: workloads[0].task: unknown task 'nope'") in str(at.error[0].value)  # shown as text
     assert at.session_state["scenario"] == before
     assert at.text_input(key="q_name").value == "Review sentiment at scale"
 
@@ -234,13 +235,13 @@ def test_a_damaged_share_link_says_so_and_keeps_the_scenario() -> None:
     at = open_app(query={QUERY_KEY: encode_scenario(default)[:-12]})
     assert at.session_state["scenario"] == default
     assert len(at.error) == 1
-    assert "share link: the 'scenario' parameter is not a Rightsize scenario" in str(at.error[0].value)
+    assert plain("share link: the 'scenario' parameter is not a Rightsize scenario") in str(at.error[0].value)
     # A link that decodes but names a field wrongly says which field.
     edited = default.to_dict()
     edited["workloads"][0]["requests_per_day"] = -5
     value = base64.urlsafe_b64encode(zlib.compress(json.dumps(edited).encode())).decode().rstrip("=")
     at = open_app(query={QUERY_KEY: value})
-    assert "share link: workloads[0].requests_per_day: must be > 0, got -5" in str(at.error[0].value)
+    assert plain("share link: workloads[0].requests_per_day: must be > 0, got -5") in str(at.error[0].value)
     assert at.session_state["scenario"] == default
 
 

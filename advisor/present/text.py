@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.present.words import VERDICT_WORDS, WHERE_WORDS, ms, usd
+from advisor.present.words import VERDICT_WORDS, WHERE_WORDS, ms, plain, usd
 
 if TYPE_CHECKING:
     from advisor.engine.recommend import RankedOption, Recommendation, WorkloadRecommendation
@@ -53,20 +53,25 @@ def recommendation_table(rec: Recommendation, all_options: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def md(text: str) -> str:
+    """Text for the Markdown report: shown as typed, never as markup."""
+    return plain(text, streamlit=False)
+
+
 def recommendation_markdown(rec: Recommendation) -> str:
     """A Markdown report: summary table, then per workload the pick, the reasons with sources, the options."""
-    out = [f"# {rec.scenario.name}", ""]
+    out = [f"# {md(rec.scenario.name)}", ""]
     out += ["| workload | verdict | runs | pick | monthly cost |", "|---|---|---|---|---|"]
     for w in rec.workloads:
         pick = w.pick
         verdict, runs = (w.verdict.upper(), w.deployment) if pick else ("none", "-")
         label = pick.option.label if pick else "no option meets all constraints"
-        out.append(f"| {w.workload.name} | {verdict} | {runs} | {label} | {usd(w.monthly_cost_usd)} |")
+        out.append(f"| {md(w.workload.name)} | {verdict} | {runs} | {md(label)} | {usd(w.monthly_cost_usd)} |")
     out += ["", f"**Total: {usd(rec.total_monthly_cost_usd)} a month.**", ""]
     for w in rec.workloads:
-        out += [f"## {w.workload.name}", "", headline(w), ""]
+        out += [f"## {md(w.workload.name)}", "", md(headline(w)), ""]
         out += ["### Why", ""]
-        out += [f"- **{r.rule}** ({r.effect}): {r.text} _Source: {r.source}._" for r in w.reasons]
+        out += [f"- **{r.rule}** ({md(r.effect)}): {md(r.text)} _Source: {md(r.source)}._" for r in w.reasons]
         out += ["", "### Options", ""]
         out += [
             "| # | kind | runs | option | monthly (low-high) | first token | tokens/s | status |",
@@ -74,20 +79,21 @@ def recommendation_markdown(rec: Recommendation) -> str:
         ]
         for i, r in enumerate(w.shown_options(), start=1):
             o = r.option
-            status = "excluded: " + "; ".join(r.why_excluded) if r.excluded_by else "ok"
+            status = "excluded: " + md("; ".join(r.why_excluded)) if r.excluded_by else "ok"
             speed = "n/a" if o.est_tokens_per_s is None else f"{o.est_tokens_per_s:,.0f}"
             out.append(
-                f"| {i} | {o.kind.upper()} | {o.deployment} | {o.label} | {usd(r.monthly_usd['expected'])} "
+                f"| {i} | {o.kind.upper()} | {o.deployment} | {md(o.label)} | {usd(r.monthly_usd['expected'])} "
                 f"({usd(r.monthly_usd['low'])}-{usd(r.monthly_usd['high'])}) | {ms(o.est_first_token_ms)} "
                 f"| {speed} | {status} |"
             )
         if w.break_even_requests_per_day is not None:
             out += [
                 "",
-                f"Break-even: {w.break_even_requests_per_day:,.0f} requests a day against {w.break_even_against}.",
+                f"Break-even: {w.break_even_requests_per_day:,.0f} requests a day against "
+                f"{md(w.break_even_against or '')}.",
             ]
         if w.changes:
             out += ["", "### What would change this", ""]
-            out += [f"- {c.text}" for c in w.changes]
+            out += [f"- {md(c.text)}" for c in w.changes]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

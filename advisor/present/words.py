@@ -6,6 +6,8 @@ from here, so the same thing reads the same everywhere.
 
 from __future__ import annotations
 
+import re
+
 VERDICT_WORDS = {
     "slm": "a small model",
     "llm": "a large model",
@@ -56,3 +58,24 @@ def compact(value: float, prefix: str = "") -> str:
         if value >= size:
             return f"{prefix}{value / size:g}{suffix}"
     return f"{prefix}{value:g}"
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|!~#")
+"""Characters that make Markdown anywhere in a line."""
+_STREAMLIT_SPECIAL = _MARKDOWN_SPECIAL | frozenset(":$")
+"""Streamlit's Markdown adds :emoji: / :material/icon: shortcodes and $math$."""
+_AUTOLINK = re.compile(r"(://|@|\bwww(?=\.))", re.IGNORECASE)
+"""Where GFM's autolinks start (http://..., www...., a@b.c); they are found after escapes are undone, so a word
+joiner (U+2060, invisible) goes after each to keep the text from becoming a live link."""
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])", re.MULTILINE)
+"""What makes a list item, a heading underline or a quote only at the start of a line."""
+
+
+def plain(text: str, streamlit: bool = True) -> str:
+    """User or model text made safe to place in Markdown: every character shows as itself, never as a link, an
+    image, HTML, a table cell break, a heading or a list. `streamlit=False` for a Markdown file (a report), which
+    needs no escapes for Streamlit's own extensions."""
+    special = _STREAMLIT_SPECIAL if streamlit else _MARKDOWN_SPECIAL
+    unlinked = _AUTOLINK.sub("\\1\u2060", text)
+    escaped = "".join(f"\\{c}" if c in special else c for c in unlinked)
+    return _LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
