@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor.errors import AdvisorError
 from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
 
 if TYPE_CHECKING:
@@ -38,6 +40,15 @@ DEFAULT_N_CTX = 2048
 FALLBACK_CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma"}
 FALLBACK_CHAT_FORMAT = "chatml"
 PREFERRED_QUANT = "Q4_K_M"
+MIN_N_CTX = 128
+MAX_N_CTX = 131_072
+MAX_THREADS = 256
+MAX_GPU_LAYERS = 10_000  # more than any model has; -1 or a large number both mean "all"
+MAX_SPEC_CHARS = 1_024  # a model spec or path; longer ones are refused before touching the file system
+OUTPUT_MARGIN_TOKENS = 16
+"""The local runner stops collecting output this many tokens past max_tokens (llama.cpp already stops at
+max_tokens; this is the backstop), and at MAX_CHARS_PER_TOKEN characters per token."""
+MAX_CHARS_PER_TOKEN = 256
 # owner/repo, owner/repo:file.gguf or owner/repo/file.gguf (names as the Hub allows them)
 HUB_SPEC = re.compile(
     r"(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?::(?P<file>[\w./-]+\.gguf)|/(?P<path_file>[\w.-]+\.gguf))?",
@@ -68,14 +79,65 @@ def default_model_path() -> Path:
         raise RunnerError(f"local model: could not assemble the default model into {target}: {e}") from e
 
 
+def max_threads() -> int:
+    """The most CPU threads the local runner accepts: 4 per CPU of this machine, at most MAX_THREADS."""
+    return min(MAX_THREADS, 4 * (os.cpu_count() or 1))
+
+
+def _shown(spec: str) -> str:
+    from advisor.data.gguf import printable
+
+    return printable(spec)
+
+
+def _file_kind(mode: int) -> str | None:
+    """None for a regular file, else what the path is, in words."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
 def resolve_model(spec: str | None) -> Path:
-    """A local path for `spec`: the default model, an existing .gguf path, or a Hugging Face repo[:file]."""
+    """A local path for `spec`: the default model, an existing .gguf path, or a Hugging Face repo[:file].
+
+    Refused with a RunnerError before anything is read: a spec over MAX_SPEC_CHARS characters or with control
+    characters, a path that is not a regular file (a directory, a pipe, a device), and a Hub file name that could
+    leave the repo (an absolute path, a '..' part, a backslash).
+    """
     if spec is None or spec == DEFAULT_MODEL:
         return default_model_path()
-    path = Path(spec).expanduser()
-    if path.exists():
-        if path.is_dir() or path.suffix.lower() != ".gguf":
-            raise RunnerError(f"local model: {spec} is not a .gguf file")
+    if not isinstance(spec, str):
+        raise RunnerError(f"local model: must be text (a path or a Hugging Face repo), got {type(spec).__name__}")
+    if len(spec) > MAX_SPEC_CHARS:
+        raise RunnerError(
+            f"local model: the path or repo is {len(spec):,} characters long; at most {MAX_SPEC_CHARS:,} are allowed"
+        )
+    if not spec.isprintable():
+        raise RunnerError(f"local model: '{_shown(spec)}' contains control characters")
+    try:
+        path = Path(spec).expanduser()
+    except RuntimeError as e:  # ~someone for a user this machine does not have
+        raise RunnerError(f"local model: cannot expand {_shown(spec)}: {_first_line(e)}") from e
+    try:
+        status = os.stat(path)  # follows links: a link to /dev/zero is a device
+    except FileNotFoundError:
+        status = None
+    except OSError as e:  # too long a name, a file used as a folder, no permission
+        if spec.lower().endswith(".gguf") or spec.startswith(("/", ".", "~")):
+            raise RunnerError(f"local model: cannot open {_shown(spec)}: {e.strerror or e}") from e
+        status = None
+    if status is not None:
+        kind = _file_kind(status.st_mode)
+        if kind is not None:
+            raise RunnerError(f"local model: {_shown(spec)} is not a .gguf file ({kind})")
+        if path.suffix.lower() != ".gguf":
+            raise RunnerError(f"local model: {_shown(spec)} is not a .gguf file")
         return path
     hub = HUB_SPEC.fullmatch(spec)
     if hub is not None and not (hub["file"] or hub["path_file"]) and spec.lower().endswith(".gguf"):
@@ -88,13 +150,35 @@ def resolve_model(spec: str | None) -> Path:
             f"'owner/repo' or 'owner/repo:file.gguf', got {spec!r}"
         )
     repo, filename = hub["repo"], hub["file"] or hub["path_file"]
+    _check_hub_names(spec, repo, filename)
     return download_from_hub(repo, filename)
+
+
+def _check_hub_names(spec: str, repo: str, filename: str | None) -> None:
+    """Refuse a repo or file name that could reach outside the repo (or the local cache): '..', '.', empty parts."""
+    if ".." in repo or "--" in repo:
+        raise RunnerError(
+            f"local model: '{_shown(repo)}' is not a Hugging Face repo name ('..' and '--' are not allowed)"
+        )
+    if filename is None:
+        return
+    parts = filename.split("/")
+    if filename.startswith("/") or "\\" in filename or any(part in ("", ".", "..") for part in parts):
+        raise RunnerError(
+            f"local model: the file name in '{_shown(spec)}' must be a path inside the repo "
+            "(no leading '/', no '.' or '..' parts, no backslashes)"
+        )
 
 
 def download_from_hub(repo: str, filename: str | None) -> Path:
     """Fetch a GGUF from the Hugging Face Hub (or its local cache when offline), with a clear error offline."""
     from huggingface_hub import HfApi, hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+    )
 
     offline_hint = (
         "the machine looks offline: download the .gguf elsewhere and pass its path, or run once online "
@@ -108,6 +192,8 @@ def download_from_hub(repo: str, filename: str | None) -> Path:
             preferred = [f for f in files if PREFERRED_QUANT.lower() in f.lower()]
             filename = (preferred or sorted(files))[0]
         return Path(hf_hub_download(repo_id=repo, filename=filename))
+    except HFValidationError as e:  # a repo id or file name the Hub refuses (checked here, before any request)
+        raise RunnerError(f"local model: {repo}:{filename or '?'} is not a valid Hub name: {_first_line(e)}") from e
     except (LocalEntryNotFoundError, OfflineModeIsEnabled) as e:
         raise RunnerError(f"local model: {repo}:{filename or '?'} is not in the local cache and {offline_hint}") from e
     except HfHubHTTPError as e:
@@ -143,13 +229,20 @@ def model_facts(path: Path) -> LocalModelFacts:
     try:
         extended, model, quant = catalog.with_gguf(path)
         metadata = read_header(path).metadata
-    except (OSError, ValueError) as e:
-        raise RunnerError(f"local model: cannot read {path.name} as GGUF: {e}") from e
+    except AdvisorError as e:  # FitError: "cannot read NAME as GGUF: <reason>"
+        raise RunnerError(f"local model: {_first_line(e)}") from e
+    except (OSError, ValueError, ArithmeticError, LookupError, TypeError) as e:  # a reader fault, still one line
+        raise RunnerError(f"local model: cannot read {_shown(path.name)} as GGUF: {_first_line(e)}") from e
     if path.name == _default_file_name() and DEFAULT_CATALOG_ID in catalog.models:
         extended, model = catalog, catalog.models[DEFAULT_CATALOG_ID]
     template = metadata.get("tokenizer.chat_template")
     architecture = str(metadata.get("general.architecture", ""))
     return LocalModelFacts(path, model, quant, extended, architecture, str(template) if template else None)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _default_file_name() -> str:
@@ -163,7 +256,6 @@ def _default_file_name() -> str:
 def check_fits(facts: LocalModelFacts, n_ctx: int, hardware: str = "this-machine") -> float:
     """Refuse a model the fit estimate says would not fit; returns the estimated GB it needs."""
     from advisor.engine.fit import estimate_fit
-    from advisor.errors import AdvisorError
 
     try:
         fit = estimate_fit(facts.catalog_id, hardware, facts.quant, n_ctx, catalog=facts.catalog)
@@ -217,8 +309,10 @@ class LocalRunner:
                 chat_format=self.chat_format,
                 verbose=False,
             )
-        except ValueError as e:  # llama-cpp raises ValueError when the file cannot be loaded
-            raise RunnerError(f"local model: llama.cpp could not load {facts.path.name}: {e}") from e
+        except (ValueError, RuntimeError, OSError) as e:  # llama-cpp raises ValueError when it cannot load the file
+            raise RunnerError(
+                f"local model: llama.cpp could not load {_shown(facts.path.name)}: {_first_line(e)}"
+            ) from e
         self.template = "GGUF chat template" if self.chat_format is None else f"fallback format '{self.chat_format}'"
         self.label = f"{facts.catalog_id} {facts.quant} (this machine, {self.threads} threads)"
 
@@ -236,7 +330,9 @@ class LocalRunner:
             # what the fit estimate predicts (llama.cpp would otherwise reuse a matching prefix from the last run).
             self._llm.reset()
             pieces: list[str] = []
-            completion = 0
+            completion = chars = 0
+            most_tokens = settings.max_tokens + OUTPUT_MARGIN_TOKENS
+            most_chars = most_tokens * MAX_CHARS_PER_TOKEN
             first: float | None = None
             start = time.perf_counter()
             try:
@@ -253,9 +349,14 @@ class LocalRunner:
                     if first is None:
                         first = time.perf_counter() - start
                     completion += 1  # llama-cpp streams one token per chunk
+                    piece = piece[: most_chars - chars]
+                    chars += len(piece)
                     pieces.append(piece)
                     if on_text is not None:
                         on_text(piece)
+                    if completion >= most_tokens or chars >= most_chars:  # llama.cpp ran past max_tokens
+                        measurement.extra["stopped"] = f"output cut at {completion:,} tokens / {chars:,} characters"
+                        break
                     if time.perf_counter() - start > settings.timeout_s:
                         measurement.error = f"stopped after {settings.timeout_s:g} s (the run's time limit)"
                         break
@@ -282,12 +383,39 @@ def make_local_runner(
     threads: int | None = None,
     gpu_layers: int = 0,
 ) -> LocalRunner:
-    """`model`: 'default', a .gguf path or a Hugging Face repo[:file]; see the module docstring."""
-    if n_ctx < 128:
-        raise RunnerError(f"context: must be >= 128 tokens, got {n_ctx}")
-    if threads is not None and threads < 1:
-        raise RunnerError(f"threads: must be >= 1, got {threads}")
-    if gpu_layers < -1:
-        raise RunnerError(f"gpu-layers: must be -1 (all), 0 or more, got {gpu_layers}")
+    """`model`: 'default', a .gguf path or a Hugging Face repo[:file]; see the module docstring.
+
+    Settings are checked before the model is touched: n_ctx MIN_N_CTX to MAX_N_CTX tokens (and no more than the
+    model's own context; the default 2048 is lowered to it instead), threads 1 to `max_threads()`, gpu_layers -1
+    to MAX_GPU_LAYERS. Every refusal is a one-line RunnerError naming the setting and the allowed range.
+    """
+    _check_int("context", n_ctx)
+    if not MIN_N_CTX <= n_ctx <= MAX_N_CTX:
+        raise RunnerError(f"context: must be >= {MIN_N_CTX} and <= {MAX_N_CTX:,} tokens, got {n_ctx:,}")
+    if threads is not None:
+        _check_int("threads", threads)
+        most = max_threads()
+        if not 1 <= threads <= most:
+            raise RunnerError(
+                f"threads: must be >= 1 and <= {most} (4 per CPU of this machine's {os.cpu_count() or 1}, "
+                f"at most {MAX_THREADS}), got {threads:,}"
+            )
+    _check_int("gpu-layers", gpu_layers)
+    if not -1 <= gpu_layers <= MAX_GPU_LAYERS:
+        raise RunnerError(f"gpu-layers: must be -1 (all), 0 or more, up to {MAX_GPU_LAYERS:,}, got {gpu_layers:,}")
     facts = model_facts(resolve_model(model))
+    trained = facts.model.context_tokens
+    if n_ctx > trained:
+        if n_ctx != DEFAULT_N_CTX:
+            raise RunnerError(
+                f"context: {facts.catalog_id} takes at most {trained:,} tokens (its own context), got {n_ctx:,}"
+            )
+        n_ctx = trained  # the default is only a default: a model with a shorter context runs at its own
+    if n_ctx < MIN_N_CTX:
+        raise RunnerError(f"context: {facts.catalog_id} has a {n_ctx}-token context; at least {MIN_N_CTX} is needed")
     return LocalRunner(facts, n_ctx=n_ctx, threads=threads, gpu_layers=gpu_layers)
+
+
+def _check_int(setting: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RunnerError(f"{setting}: must be a whole number, got {value!r}")
