@@ -35,6 +35,28 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _bounded_int(low: int, high: int) -> Any:
+    """An argparse type: a whole number from `low` to `high` (absurd figures are a typo, not a question)."""
+
+    def parse(text: str) -> int:
+        value = _positive_int(text) if low >= 1 else int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {value:,}")
+        return value
+
+    return parse
+
+
+def _timeout_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text[:40]!r}") from None
+    if not 1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 600 seconds, got {text[:40]}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="advisor",
@@ -55,9 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("model", nargs="?", help="open-weight model id (`advisor catalog models`) or a local .gguf file")
     fit.add_argument("--hardware", required=True, metavar="ID", help="hardware id or alias, or this-machine")
     fit.add_argument("--quant", default=None, metavar="Q", help="quantisation, e.g. Q4_K_M (default: best that fits)")
-    fit.add_argument("--context", type=_positive_int, default=4096, metavar="N", help="context tokens (default 4096)")
-    fit.add_argument("--concurrency", type=_positive_int, default=1, metavar="N", help="sequences at once (default 1)")
-    fit.add_argument("--count", type=_positive_int, default=1, metavar="N", help="devices the model is split across")
+    fit.add_argument(
+        "--context", type=_bounded_int(1, 10_000_000), default=4096, metavar="N", help="context tokens (default 4096)"
+    )
+    fit.add_argument(
+        "--concurrency", type=_bounded_int(1, 4096), default=1, metavar="N", help="sequences at once (default 1)"
+    )
+    fit.add_argument(
+        "--count", type=_bounded_int(1, 1024), default=1, metavar="N", help="devices the model is split across"
+    )
     fit.add_argument(
         "--prompt", type=_positive_int, default=None, metavar="N", help="prompt tokens for first-token time"
     )
@@ -67,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("scenario", help="scenario file (.yaml or .json)")
     cost.add_argument("--model", metavar="ID", help="only this model (API model id or open-weight id)")
     cost.add_argument("--batch", action="store_true", help="use API batch prices where the provider has them")
-    cost.add_argument("--top", type=_positive_int, default=12, metavar="N", help="rows per workload in the table")
+    cost.add_argument(
+        "--top", type=_bounded_int(1, 10_000), default=12, metavar="N", help="rows per workload in the table"
+    )
     _format_arg(cost)
 
     recommend = commands.add_parser(
@@ -102,7 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--only", choices=("local", "api"), help="run one side only")
     compare.add_argument("--scenario", metavar="FILE", help="cost the runs for this scenario's workload and volume")
     compare.add_argument("--workload", metavar="NAME", help="which workload of the scenario (default: by task)")
-    compare.add_argument("--max-tokens", type=_positive_int, default=200, metavar="N", help="answer length cap")
+    compare.add_argument(
+        "--max-tokens", type=_bounded_int(1, 32_768), default=200, metavar="N", help="answer length cap"
+    )
+    compare.add_argument(
+        "--timeout",
+        type=_timeout_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="longest one side may take, retries included (1 to 600; default 60)",
+    )
     compare.add_argument("--threads", type=_positive_int, default=None, metavar="N", help="local: CPU threads")
     compare.add_argument("--context", type=_positive_int, default=2048, metavar="N", help="local: context tokens")
     compare.add_argument("--gpu-layers", type=int, default=0, metavar="N", help="local: layers offloaded (-1: all)")
@@ -403,7 +442,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 )
             except RunnerError as e:
                 runners["api"] = e
-    results = compare(prompts, runners, RunSettings(max_tokens=args.max_tokens), scenario, workload)
+    results = compare(
+        prompts, runners, RunSettings(max_tokens=args.max_tokens, timeout_s=args.timeout), scenario, workload
+    )
     if args.calibrate and not isinstance(runners.get("local"), AdvisorError | None):
         local = runners["local"]
         quant = getattr(getattr(local, "facts", None), "quant", "Q4_K_M")

@@ -28,6 +28,7 @@ class UnknownIdError(AdvisorError, LookupError):
         close = difflib.get_close_matches(given.lower(), known, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         where = f"{field}: " if field else ""
+        given = given if len(given) <= 60 else given[:57] + "..."  # a 500 KB id is not echoed whole
         see = {"task": "tasks", "hardware": "hardware", "model": "models", "API model": "api-models"}.get(kind)
         listing = f" (see `advisor catalog {see}`)" if see else ""
         super().__init__(f"{where}unknown {kind} {given!r}{hint}{listing}")

@@ -28,6 +28,8 @@ from advisor.present import words
 from advisor.schema.scenario import Scenario
 
 SCENARIO_KEY = "scenario"
+RECOMMEND_BUDGET_S = 20.0
+"""Server time one recommendation may take (20 workloads take about 1-3 s here); past it the page says so."""
 ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 
 _running = threading.local()  # each session's script runs in its own thread
@@ -69,7 +71,7 @@ def catalog() -> Catalog:
 @st.cache_resource(max_entries=32)
 def _recommendation(scenario_json: str, measurements_version: tuple[str, float]) -> Recommendation:
     del measurements_version  # part of the cache key only: a new live measurement changes the estimates
-    return recommend(Scenario.model_validate_json(scenario_json), catalog())
+    return recommend(Scenario.model_validate_json(scenario_json), catalog(), time_budget_s=RECOMMEND_BUDGET_S)
 
 
 def recommendation_for(scenario: Scenario) -> Recommendation:

@@ -89,7 +89,11 @@ CASES: dict[str, Bad] = {
         W0 + "requests_per_day: must be <= 10000000000, got 1000000000000000",
     ),
     "rpd-true": Bad(
-        edit("requests_per_day: 100", "requests_per_day: yes"), W0 + "requests_per_day: must be a number, got true"
+        edit("requests_per_day: 100", "requests_per_day: true"), W0 + "requests_per_day: must be a number, got true"
+    ),
+    # YAML 1.2: yes / no / on / off are words, not booleans (`languages: [sv, da, no]` keeps Norwegian).
+    "rpd-yes": Bad(
+        edit("requests_per_day: 100", "requests_per_day: yes"), W0 + "requests_per_day: must be a number, got 'yes'"
     ),
     "input-zero": Bad(edit("input_tokens: 600", "input_tokens: 0"), W0 + "input_tokens: must be > 0, got 0"),
     "input-negative": Bad(edit("input_tokens: 600", "input_tokens: -600"), W0 + "input_tokens: must be > 0, got -600"),

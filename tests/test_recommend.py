@@ -260,11 +260,18 @@ def test_latency_target_nobody_meets() -> None:
     assert all("first_token_too_slow" in r.excluded_by for r in result.options if r.option.fits)
 
 
-def test_allowed_provider_that_does_not_exist() -> None:
-    result = decide({}, constraints={"allowed_providers": ["acme"], "deployment": "api_only"})
+def test_allowed_provider_that_serves_no_curated_model() -> None:
+    result = decide({}, constraints={"allowed_providers": ["cohere"], "deployment": "api_only"})
     assert not result.feasible
     note = next(r for r in result.reasons if r.rule == "unknown_allowed_provider")
-    assert "acme" in note.text
+    assert "cohere" in note.text
+
+
+def test_a_provider_genai_prices_does_not_know_is_refused_with_a_suggestion() -> None:
+    from advisor.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"allowed_providers: unknown API provider 'opnai'; did you mean 'openai'"):
+        decide({}, constraints={"allowed_providers": ["opnai"]})
 
 
 def test_measured_speed_replaces_the_estimate() -> None:

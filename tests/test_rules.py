@@ -87,7 +87,7 @@ CASES: dict[str, tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, An
         ({"requests_per_day": 1_000_000}, {"hardware": OWNED_4090}),
     ),
     "api_much_cheaper": (({}, {}), ({"requests_per_day": 1_000_000}, {"hardware": OWNED_4090})),
-    "unknown_allowed_provider": (({}, {"constraints": {"allowed_providers": ["acme"]}}), ({}, {})),
+    "unknown_allowed_provider": (({}, {"constraints": {"allowed_providers": ["cohere"]}}), ({}, {})),
     "hardware_price_unknown": (({}, {"hardware": {"profile": "h100", "ownership": "owned"}}), ({}, {})),
     "hardware_chosen_by_advisor": (({}, {"hardware": {"ownership": "rented"}}), ({}, {})),
 }

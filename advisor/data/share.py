@@ -19,6 +19,8 @@ QUERY_KEY = "scenario"
 MAX_LINK_CHARS = 16_000  # browsers and proxies start refusing URLs around 32K; a scenario needs far less
 MAX_JSON_BYTES = 1_000_000  # refuse a crafted link that would inflate without bound
 ORIGIN = "share link"
+MAX_LINK_WORKLOADS = 20
+"""Each workload costs the server a recommendation; a link anyone can open carries a bounded number of them."""
 
 
 def encode_scenario(scenario: Scenario) -> str:
@@ -47,6 +49,12 @@ def decode_scenario(value: str) -> Scenario:
         if not inflater.eof or inflater.unused_data:
             raise zlib.error("cut off or with bytes after the end")
         data = json.loads(raw.decode("utf-8"))
+        workloads = data.get("workloads") if isinstance(data, dict) else None
+        if isinstance(workloads, list) and len(workloads) > MAX_LINK_WORKLOADS:
+            raise ScenarioError(
+                f"{ORIGIN}: {len(workloads)} workloads; a link carries at most {MAX_LINK_WORKLOADS} "
+                "(save the scenario as a file for more)"
+            )
     except (binascii.Error, ValueError, zlib.error, RecursionError) as e:
         if isinstance(e, ScenarioError):
             raise

@@ -240,6 +240,9 @@ def estimate_fit(
     if concurrency < 1:
         raise FitError(f"concurrency: must be >= 1, got {concurrency}")
     deployment = make_deployment(model, hardware, quant, count, catalog or default_catalog())
+    window = deployment.model.context_tokens
+    if context_tokens > window:
+        raise FitError(f"context: {deployment.model.id} reads at most {window:,} tokens, got {context_tokens:,}")
     return fit_deployment(deployment, context_tokens, concurrency, prompt_tokens)
 
 

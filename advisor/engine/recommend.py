@@ -13,6 +13,7 @@ Same scenario + catalog + rules give the same output, byte for byte: every order
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ import numpy as np
 from advisor.data.catalog import Catalog, default_catalog
 from advisor.engine.options import Option, hybrid_option
 from advisor.engine.tables import single_options
+from advisor.errors import AdvisorError
 from advisor.schema.routing import quality_range
 from advisor.schema.rules import RulesFile
 from advisor.schema.vocabulary import BAND_NAMES, QUALITIES, QUALITY_RANK
@@ -270,16 +272,28 @@ def recommend(
     scenario: Scenario,
     catalog: Catalog | None = None,
     rules: RulesFile | str | Path | None = None,
+    *,
+    time_budget_s: float | None = None,
 ) -> Recommendation:
     """Verdict, ranked options, reasons and thresholds for every workload of `scenario`.
 
     `catalog` is the snapshot to decide with (default: the shipped catalog with the stored measurements); `rules`
-    replaces its rules file (a path or a loaded RulesFile)."""
+    replaces its rules file (a path or a loaded RulesFile). With `time_budget_s` (the app sets one: a share link
+    anyone can open must not buy unbounded server time), AdvisorError once that many seconds have gone by."""
     cat = catalog or default_catalog()
     if rules is not None:
         cat = cat.with_rules(rules)
     engine = _Engine(scenario, cat, cat.rules)
-    return Recommendation(scenario, [engine.recommend_workload(w) for w in scenario.workloads], cat.rules_source)
+    started = time.perf_counter()
+    results = []
+    for index, workload in enumerate(scenario.workloads):
+        if time_budget_s is not None and index and time.perf_counter() - started > time_budget_s:
+            raise AdvisorError(
+                f"workloads: the recommendation took over {time_budget_s:g} s and stopped after {index} of "
+                f"{len(scenario.workloads)} workloads; split the scenario, or run `advisor recommend` on it"
+            )
+        results.append(engine.recommend_workload(workload))
+    return Recommendation(scenario, results, cat.rules_source)
 
 
 class _Engine:

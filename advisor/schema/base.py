@@ -58,3 +58,16 @@ class Record(Strict):
 def slug(text: str) -> str:
     """Lowercase id form of a name: 'RTX 4090' -> 'rtx-4090'."""
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-")
+
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+"""Control characters (ANSI escapes start with one), zero-width and bidirectional-override characters: in a name
+they rewrite a terminal, hide text, or make a report read differently from what it holds."""
+
+
+def printable_text(value: str) -> str:
+    """A name as shown on screens and reports: refuses control, zero-width and direction-override characters."""
+    match = _INVISIBLE.search(value)
+    if match:
+        raise ValueError(f"must not contain control or invisible characters (found U+{ord(match.group()):04X})")
+    return value

@@ -20,6 +20,9 @@ Model = TypeVar("Model", bound=BaseModel)
 MAX_FILE_BYTES = 1_000_000
 """Scenario files are a few hundred bytes; anything over 1 MB is a mistake or an attack."""
 
+MAX_DEPTH = 64
+"""Scenario, catalog and rules files nest a handful of levels; 64 leaves room and stops a crafted file early."""
+
 MAX_ALIASES = 100
 """Real scenarios use no YAML aliases at all; a bounded count stops the crudest 'billion laughs' files."""
 
@@ -27,25 +30,40 @@ MAX_ALIAS_EXPANSION = 10_000
 """Values aliases may add once expanded. The count above is not enough on its own: 9 levels of 9 aliases (72 in
 all) expand to 9^9 values and hang whatever reads them; merge keys (`<<: *defaults`) in 100 workloads stay far under."""
 
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _YAML12_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 """Floats such as 1e15 or 2.5E-3: YAML 1.1 (PyYAML) reads them as strings, YAML 1.2 and JSON as numbers."""
 
 
 def read_text(path: Path, what: str = "scenario file", error: type[AdvisorError] = ScenarioError) -> str:
-    """Read a user file as UTF-8 text, refusing directories, missing files and files over the size limit."""
-    if not path.exists():
-        raise error(f"{path}: no such {what}")
-    if path.is_dir():
-        raise error(f"{path}: is a directory, expected a {what} (.yaml or .json)")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise error(f"{path}: {size:,} bytes; a {what} must be under {MAX_FILE_BYTES:,} bytes")
+    """Read a user file as UTF-8 text: regular files only (a FIFO would hang, /dev/zero never ends), at most the
+    size limit, no NUL bytes."""
+    shown = _excerpt(str(path), 200)
     try:
-        return path.read_text(encoding="utf-8-sig")  # -sig: drop the byte-order mark Windows editors write
-    except UnicodeDecodeError as e:
-        raise error(f"{path}: not UTF-8 text (byte {e.start})") from e
+        if not path.exists():
+            raise error(f"{shown}: no such {what}")
+        if path.is_dir():
+            raise error(f"{shown}: is a directory, expected a {what} (.yaml or .json)")
+        if not path.is_file():
+            raise error(f"{shown}: not a regular file (a device, pipe or socket); give a {what}")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims its size is
     except OSError as e:
-        raise error(f"{path}: cannot read ({e.strerror})") from e
+        raise error(f"{shown}: cannot read ({e.strerror or type(e).__name__})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error(f"{shown}: over {MAX_FILE_BYTES:,} bytes; a {what} must be under {MAX_FILE_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8-sig")  # -sig: drop the byte-order mark Windows editors write
+    except UnicodeDecodeError as e:
+        raise error(f"{shown}: not UTF-8 text (byte {e.start})") from None
+    if "\x00" in text:
+        raise error(f"{shown}: holds a NUL byte at character {text.index(chr(0)):,}; a {what} is text")
+    return text
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """At most `limit` characters of a value, for an error message (a 500 KB value is not echoed whole)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_yaml(text: str, origin: str = "<text>", error: type[AdvisorError] = ScenarioError) -> Any:
@@ -54,12 +72,15 @@ def parse_yaml(text: str, origin: str = "<text>", error: type[AdvisorError] = Sc
 
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise error(f"{origin}: over {MAX_FILE_BYTES:,} bytes")
+    if "\x00" in text:
+        raise error(f"{origin}: holds a NUL byte at character {text.index(chr(0)):,}; it must be text")
     if origin.lower().endswith(".json"):
         # PyYAML is YAML 1.1, which valid JSON is not always: tab indentation, 1e3, "\ud83d\ude00" escapes.
         return _parse_json(text, origin, error)
 
     class _GuardedLoader(yaml.SafeLoader):
         aliases_seen = 0
+        depth = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
@@ -70,7 +91,14 @@ def parse_yaml(text: str, origin: str = "<text>", error: type[AdvisorError] = Sc
                         f"{origin}: line {mark.line + 1}: more than {MAX_ALIASES} YAML aliases; "
                         "write the values out instead"
                     )
-            return super().compose_node(parent, index)
+            _GuardedLoader.depth += 1
+            try:
+                if _GuardedLoader.depth > MAX_DEPTH:  # stop early: deep nesting is slow to parse, not just to build
+                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                    raise error(f"{origin}: line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+                return super().compose_node(parent, index)
+            finally:
+                _GuardedLoader.depth -= 1
 
         def get_single_node(self) -> Any:
             node = super().get_single_node()
@@ -79,18 +107,29 @@ def parse_yaml(text: str, origin: str = "<text>", error: type[AdvisorError] = Sc
             return node
 
     _GuardedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789"))
+    # YAML 1.2 booleans: only true / false. YAML 1.1 also reads yes / no / on / off as booleans, which turns
+    # Norwegian (`languages: [sv, da, no]`) into false.
+    _GuardedLoader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in _GuardedLoader.yaml_implicit_resolvers.items()
+    }
+    _GuardedLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _YAML12_BOOL, list("tTfF"))
 
     try:
         return yaml.load(text, Loader=_GuardedLoader)
+    except AdvisorError:
+        raise  # the guards' own one-line refusals
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = e.problem or e.context or "invalid YAML"
+        problem = _excerpt(" ".join((e.problem or e.context or "invalid YAML").split()), 200)
         raise error(f"{origin}: {where}YAML syntax error: {problem}") from None
     except yaml.YAMLError as e:
-        raise error(f"{origin}: YAML error: {e}") from None
+        raise error(f"{origin}: YAML error: {_excerpt(' '.join(str(e).split()), 200)}") from None
     except RecursionError:
         raise error(f"{origin}: nesting too deep") from None
+    except ValueError as e:  # a number past Python's 4,300-digit limit, and the like
+        raise error(f"{origin}: a value cannot be read ({_excerpt(str(e), 80)})") from None
 
 
 def _check_nodes(root: Any, origin: str, error: type[AdvisorError]) -> None:
@@ -150,6 +189,10 @@ def _parse_json(text: str, origin: str, error: type[AdvisorError]) -> Any:
         raise error(f"{origin}: line {e.lineno}, column {e.colno}: JSON syntax error: {e.msg}") from None
     except RecursionError:
         raise error(f"{origin}: nesting too deep") from None
+    except AdvisorError:
+        raise  # a duplicate key, named by the hook above
+    except ValueError as e:  # a number past Python's 4,300-digit limit
+        raise error(f"{origin}: a value cannot be read ({_excerpt(str(e), 80)})") from None
 
 
 def _loc_to_path(loc: tuple[int | str, ...]) -> str:
@@ -165,8 +208,9 @@ def _loc_to_path(loc: tuple[int | str, ...]) -> str:
 def _show(value: Any) -> str:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a {len(str(abs(value)))}-digit number" if value.bit_length() < 14_000 else "a number too long to show"
+    return _excerpt(repr(value))
 
 
 def _allowed_literal(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from advisor.errors import UnknownIdError
-from advisor.schema.base import Strict
+from advisor.schema.base import Strict, printable_text
 from advisor.schema.vocabulary import Capability
 
 Privacy = Literal["public", "internal", "confidential", "regulated", "air_gapped"]
@@ -84,6 +84,8 @@ class Workload(Strict):
             raise ValueError(str(UnknownIdError("task", value, sorted(catalog.tasks))))
         return value
 
+    _printable_name = field_validator("name")(printable_text)
+
     @field_validator("languages")
     @classmethod
     def _language_codes(cls, value: list[str]) -> list[str]:
@@ -122,6 +124,19 @@ class Constraints(Strict):
     deployment: Deployment = Field(
         default="any", description="any, local_only (nothing leaves your machines) or api_only (nothing to host)."
     )
+
+    @field_validator("allowed_providers")
+    @classmethod
+    def _known_providers(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        catalog = _catalog_from(info)
+        if catalog is None:
+            return value
+        known = sorted(set(catalog.price_table().provider.tolist()))
+        for provider in value:
+            if provider not in known:
+                # A typo here would silently rule out every API: name it, with the closest ids.
+                raise ValueError(str(UnknownIdError("API provider", provider, known)))
+        return value
 
 
 class HardwareChoice(Strict):
@@ -175,6 +190,8 @@ class Scenario(Strict):
     constraints: Constraints = Field(default_factory=Constraints)
     hardware: HardwareChoice = Field(default_factory=HardwareChoice)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+
+    _printable_name = field_validator("name")(printable_text)
 
     @model_validator(mode="after")
     def _unique_workload_names(self) -> Scenario:
