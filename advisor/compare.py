@@ -21,6 +21,7 @@ from advisor.data.measurements import record_measurement
 from advisor.data.this_machine import detect_this_machine
 from advisor.engine.cost import has_price, self_hosted_cost
 from advisor.engine.fit import make_deployment
+from advisor.engine.recommend import recommend
 from advisor.engine.scoring import Score, score
 from advisor.errors import AdvisorError, UnknownIdError
 from advisor.runners import Measurement, Runner, RunSettings, TextCallback
@@ -104,6 +105,8 @@ def cost_local(
             f"at ${price:.2f}/kWh); pass a scenario for hardware, ops and a monthly figure"
         )
         return
+    if scenario.hardware.profile is None and _cost_as_recommended(measurement, scenario, workload, catalog):
+        return
     hardware = scenario.hardware.profile or THIS_MACHINE
     try:
         deployment = make_deployment(measurement.model, hardware, quant, scenario.hardware.count, catalog)
@@ -126,6 +129,42 @@ def cost_local(
         f"TCO engine: {cost.deployment.hardware.id} ({str(paid_as).replace('_', ' ')}), "
         f"${cost.per_mtok_usd:,.2f} per 1M tokens at {workload.name}'s volume, speed {basis}"
     )
+    replicas = cost.replicas["expected"]
+    if hardware == THIS_MACHINE and replicas > 1:
+        measurement.cost_basis += (
+            f"; this machine cannot carry {workload.requests_per_day:,.0f} requests a day on its own: it would "
+            f"take {replicas:,.0f} of them"
+        )
+
+
+def _cost_as_recommended(measurement: Measurement, scenario: Scenario, workload: Workload, catalog: Any) -> bool:
+    """When the advisor picks the hardware, cost the local model as the Recommendation does: the same option, on
+    the hardware the advisor chose for it, at the workload's volume. False when the model is not one of its options."""
+    decided = next(w for w in recommend(scenario, catalog).workloads if w.workload.name == workload.name)
+    ranked = next(
+        (
+            r
+            for r in decided.options
+            if r.option.is_self_hosted and r.option.model == measurement.model and r.option.fits
+        ),
+        None,
+    )
+    if ranked is None:
+        return False
+    monthly = ranked.monthly_usd["expected"]
+    tokens_per_month = (
+        workload.requests_per_day
+        * scenario.assumptions.days_per_month
+        * (workload.input_tokens + workload.output_tokens)
+    )
+    tokens = (measurement.prompt_tokens or 0) + (measurement.completion_tokens or 0)
+    measurement.monthly_cost_usd = monthly
+    measurement.cost_usd = monthly / tokens_per_month * tokens if tokens_per_month else None
+    measurement.cost_basis = (
+        f"TCO engine, as on the Recommendation page: {ranked.option.label} (the hardware the advisor picks for it), "
+        f"${monthly:,.2f} a month at {workload.name}'s volume, speed {ranked.option.basis}"
+    )
+    return True
 
 
 def cost_api(measurement: Measurement, runner: Runner, workload: Workload | None, scenario: Scenario | None) -> None:

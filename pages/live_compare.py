@@ -28,11 +28,13 @@ from advisor.present.words import plain
 from advisor.runners import Runner, RunnerError, RunSettings, make_runner
 from advisor.runners.endpoints import (
     KEY_NAME,
+    PRESETS,
     ConfiguredEndpoint,
     Scrubber,
     allowed_hosts,
     configured_endpoint,
     credentials_for,
+    preset,
     secret_values,
 )
 from advisor.runners.local import DEFAULT_MODEL, DEFAULT_N_CTX
@@ -70,6 +72,27 @@ def scrubber() -> Scrubber:
     """Blanks out the app's own secrets in anything a server sends back."""
     server = server_endpoint()
     return Scrubber([*([server.key] if server else []), *secret_values(app_secrets())])
+
+
+OWN_ENDPOINT = "This app's endpoint, or a URL I type"
+
+
+def apply_preset() -> None:
+    """Fill the base URL (and a priced model, when none is typed) from the chosen endpoint preset."""
+    choice = st.session_state["live_preset"]
+    if choice == OWN_ENDPOINT:
+        st.session_state["live_api_base"] = ""
+        return
+    chosen = preset(choice)
+    st.session_state["live_api_base"] = chosen.base_url
+    models = priced_models(chosen.provider)
+    if models and not st.session_state.get("live_api_model", "").strip():
+        st.session_state["live_api_model"] = models[0]
+
+
+def priced_models(provider: str | None) -> list[str]:
+    """The curated API models of a provider (the ones the advisor prices and ranks)."""
+    return [note.model for note in catalog().api_notes if provider is not None and note.provider == provider]
 
 
 def api_setup_help() -> str:
@@ -151,6 +174,7 @@ def stream_both(
 METRIC_ROWS = {
     "First token": ("first_token_ms", "{:,.0f} ms"),
     "Decode speed": ("tokens_per_s", "{:,.1f} tokens/s"),
+    "Time per output token": ("ms_per_output_token", "{:,.1f} ms"),
     "Whole answer": ("total_ms", "{:,.0f} ms"),
     "Prompt tokens": ("prompt_tokens", "{:,}"),
     "Completion tokens": ("completion_tokens", "{:,}"),
@@ -280,7 +304,19 @@ with st.container(border=True):
         )
     with api_column:
         st.markdown("**API model** (any OpenAI-compatible endpoint)")
+        endpoint = st.selectbox(
+            "Endpoint",
+            [OWN_ENDPOINT, *(p.name for p in PRESETS)],
+            key="live_preset",
+            on_change=apply_preset,
+            help="A common endpoint fills the base URL; a key of yours goes with it.",
+        )
         api_model = st.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")
+        if endpoint != OWN_ENDPOINT:
+            chosen = preset(endpoint)
+            models = priced_models(chosen.provider)
+            hint = f"Priced models here: {', '.join(models)}." if models else ""
+            st.caption(" ".join(part for part in (hint, chosen.note.capitalize() + "." if chosen.note else "") if part))
         base_column, key_column = st.columns([3, 2])
         server = server_endpoint()
         base = base_column.text_input(

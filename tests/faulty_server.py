@@ -31,6 +31,7 @@ MODES = (
     "drop_eof",  # close-delimited body that ends cleanly after 3 chunks, with no finish_reason or [DONE]
     "malformed",  # one good chunk, then `data: {not json`
     "echo",  # streams back everything it received: the messages and the Authorization header
+    "reasoning",  # like OpenAI's reasoning models: 400 for max_tokens or a temperature, else ok
 )
 CHUNKS = ("Hello", " from", " the", " faulty", " server", ".")
 PROMPT_TOKENS = 7
@@ -169,6 +170,20 @@ class _Handler(BaseHTTPRequestHandler):
             elif mode == "hang":
                 owner._release.wait(owner.hang_s)
                 self._stream(CHUNKS)
+            elif mode == "reasoning" and "max_tokens" in body:
+                self._error(
+                    400,
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                    "Use 'max_completion_tokens' instead.",
+                    "unsupported_parameter",
+                )
+            elif mode == "reasoning" and body.get("temperature", 1) != 1:
+                self._error(
+                    400,
+                    "Unsupported value: 'temperature' does not support 0.0 with this model. "
+                    "Only the default (1) value is supported.",
+                    "unsupported_value",
+                )
             elif mode == "echo":
                 messages = body.get("messages") or []
                 said = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))

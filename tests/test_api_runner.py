@@ -81,8 +81,9 @@ def test_streams_from_a_real_llama_cpp_server(llama_server: tuple[str, str], all
     )
     assert answer.usage is not None and answer.usage.completion_tokens > 0
     assert measurement.completion_tokens == answer.usage.completion_tokens
-    if measurement.prompt_tokens is None:  # llama-cpp-python's server ignores stream_options.include_usage
-        assert measurement.extra["token_counts"] == "counted chunks"
+    if "token_counts" in measurement.extra:  # llama-cpp-python's server ignores stream_options.include_usage
+        assert measurement.extra["token_counts"].startswith("prompt counted here with o200k_base (an approximation")
+        assert measurement.prompt_tokens is not None and measurement.prompt_tokens > 0
     else:
         assert measurement.prompt_tokens == answer.usage.prompt_tokens > 0
     assert measurement.cost_usd is None
@@ -124,13 +125,29 @@ def test_a_good_stream_is_measured_priced_and_shown_on_the_callers_thread(server
     assert_no_secret(runner, measurement, all_logs)
 
 
-def test_a_stream_without_usage_counts_chunks(server: FaultyServer) -> None:
+def test_a_stream_without_usage_is_counted_here_and_priced(server: FaultyServer) -> None:
+    """A server that reports no usage: an OpenAI model's tokens are counted offline with its own encoding."""
+    import bpe_openai
+
     server.set_mode("no_usage")
-    measurement, _, _ = run_collecting(make_api_runner("gpt-4o-mini", base_url=server.base_url, api_key=SENTINEL))
+    runner = make_api_runner("gpt-4o-mini", base_url=server.base_url, api_key=SENTINEL)
+    measurement, _, _ = run_collecting(runner)
     assert measurement.error is None
-    assert (measurement.prompt_tokens, measurement.completion_tokens) == (None, len(CHUNKS))
-    assert measurement.extra["token_counts"] == "counted chunks"
-    assert measurement.cost_usd is None and "no token usage" in (measurement.cost_basis or "")
+    o200k = bpe_openai.get_encoding("o200k_base")
+    # One user message: its tokens, 3 for the message's framing and 3 that prime the reply.
+    assert measurement.prompt_tokens == len(o200k.encode_ordinary("Say hello")) + 3 + 3
+    assert measurement.completion_tokens == len(o200k.encode_ordinary("".join(CHUNKS)))
+    assert measurement.extra["token_counts"] == "counted here with o200k_base; the server reported none"
+    expected, _ = runner.request_cost(measurement.prompt_tokens, measurement.completion_tokens)
+    assert measurement.cost_usd == expected and expected is not None and expected > 0
+    assert "tokens counted here with o200k_base, the server reported none" in (measurement.cost_basis or "")
+
+
+def test_a_model_that_is_not_openais_counts_its_answer_by_streamed_pieces(server: FaultyServer) -> None:
+    server.set_mode("no_usage")
+    measurement, _, _ = run_collecting(make_api_runner("my-local-model", base_url=server.base_url, api_key="x"))
+    assert measurement.completion_tokens == len(CHUNKS)
+    assert "approximation" in measurement.extra["token_counts"]
 
 
 # mode, server options, max_retries, error (start), requests the server saw, retries, text kept, most seconds
@@ -314,3 +331,34 @@ def test_cost_basis_says_where_the_price_comes_from(
     cost, said = runner.request_cost(1_000, 100)
     assert said.startswith(basis)
     assert (cost is None) == basis.startswith("no ")
+
+
+# --- model families ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "sent"),
+    [
+        ("gpt-5-mini", {"max_completion_tokens": 16}),
+        ("o4-mini", {"max_completion_tokens": 16}),
+        ("gpt-4o-mini", {"max_tokens": 16, "temperature": 0.0}),
+    ],
+)
+def test_each_model_gets_the_length_and_sampling_form_it_accepts(
+    server: FaultyServer, model: str, sent: dict[str, Any]
+) -> None:
+    server.set_mode("reasoning")
+    measurement = make_api_runner(model, base_url=server.base_url, api_key=SENTINEL).run("Say hello", FAST)
+    body = server.requests[0].body
+    assert {k: body[k] for k in ("max_tokens", "max_completion_tokens", "temperature") if k in body} == sent
+    if "max_tokens" in sent:  # a classic-form request to a reasoning-style server: refused once, then re-sent
+        assert server.request_count == 2 and "max_completion_tokens" in server.requests[1].body
+        assert "temperature" not in server.requests[1].body
+    assert measurement.error is None and measurement.text == "".join(CHUNKS)
+    assert measurement.retries == 0  # switching the form is not a retry of a failure
+
+
+def test_the_form_switches_only_once(server: FaultyServer) -> None:
+    server.set_mode("404")  # a 400-class refusal that names no parameter: no switch, one request
+    measurement = make_api_runner("gpt-5", base_url=server.base_url, api_key=SENTINEL).run("Say hello", FAST)
+    assert server.request_count == 1 and measurement.error is not None

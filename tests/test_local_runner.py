@@ -15,6 +15,7 @@ import pytest
 from advisor.compare import calibrate, compare, cost_local, pick_workload, run_sides
 from advisor.data.catalog import load_catalog
 from advisor.data.examples import example_scenarios
+from advisor.data.scenarios import scenario_from_data
 from advisor.engine.fit import estimate_fit
 from advisor.runners import Measurement, RunnerError, RunSettings, make_runner, runner_names
 from advisor.runners.local import (
@@ -300,3 +301,37 @@ def test_a_third_runner_registers_the_way_the_built_ins_do() -> None:
     pieces: list[str] = []
     [result] = compare(["one two three"], {"echo": make_runner("echo")}, on_text=lambda side: pieces.append)
     assert result.sides["echo"].text == "one two three " == "".join(pieces)
+
+
+def test_when_the_advisor_picks_the_hardware_the_local_cost_is_the_recommendations() -> None:
+    """The Live compare monthly figure and the Recommendation agree: same option, same hardware, same volume."""
+    from advisor.engine.recommend import recommend
+
+    scenario = example_scenarios()["legal-research"]  # no hardware named: the advisor picks it
+    assert scenario.hardware.profile is None
+    workload = scenario.workloads[0]
+    measurement = Measurement(
+        runner="local", model="gemma-3-270m", total_ms=900.0, prompt_tokens=40, completion_tokens=60
+    )
+    cost_local(measurement, "Q4_K_M", scenario, workload)
+    ranked = next(
+        r
+        for r in recommend(scenario).workloads[0].options
+        if r.option.is_self_hosted and r.option.model == "gemma-3-270m"
+    )
+    assert measurement.monthly_cost_usd == pytest.approx(ranked.monthly_usd["expected"])
+    assert f"as on the Recommendation page: {ranked.option.label}" in (measurement.cost_basis or "")
+
+
+def test_this_machine_says_when_it_cannot_carry_the_volume() -> None:
+    data = example_scenarios()["team-assistant"].to_dict()
+    data["hardware"] = {"profile": "this-machine", "ownership": "owned", "count": 1}
+    data["workloads"][0]["requests_per_day"] = 5_000_000
+    scenario = scenario_from_data(data)
+    measurement = Measurement(
+        runner="local", model="gemma-3-270m", total_ms=900.0, prompt_tokens=40, completion_tokens=60
+    )
+    cost_local(measurement, "Q4_K_M", scenario, scenario.workloads[0])
+    assert "this machine cannot carry 5,000,000 requests a day on its own: it would take" in (
+        measurement.cost_basis or ""
+    )

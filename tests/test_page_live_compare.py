@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from advisor.compare import SideBySide
+from advisor.data.catalog import load_catalog
 from advisor.data.share import QUERY_KEY, encode_scenario
 from advisor.engine.recommend import recommend
 from advisor.present.text import recommendation_markdown
@@ -190,3 +191,41 @@ def test_text_a_server_sends_back_is_shown_as_text_never_as_markup() -> None:
         for markup in (r"!\[", r"\]\(", r"<script>"):  # an image, a link, a tag: present only escaped
             assert not re.search(r"(?<!\\)" + markup, value), (markup, value)
         assert "\\!\\[p\\]" in value  # each character escaped, so it reads as typed
+
+
+def test_an_endpoint_preset_fills_the_base_url_and_a_priced_model() -> None:
+    from advisor.runners.endpoints import PRESETS
+
+    at = open_app("live_compare")
+    at.selectbox(key="live_preset").set_value("Groq")
+    rerun(at)
+    groq = next(p for p in PRESETS if p.name == "Groq")
+    assert at.text_input(key="live_api_base").value == groq.base_url == "https://api.groq.com/openai/v1"
+    curated = [n.model for n in load_catalog().api_notes if n.provider == "groq"]
+    assert at.text_input(key="live_api_model").value == curated[0]
+    assert any(f"Priced models here: {', '.join(curated)}" in str(c.value) for c in at.caption)
+    # Back to the app's own endpoint: the base URL empties, the typed model stays.
+    at.selectbox(key="live_preset").set_value("This app's endpoint, or a URL I type")
+    rerun(at)
+    assert at.text_input(key="live_api_base").value == "" and at.text_input(key="live_api_model").value == curated[0]
+    assert not at.exception
+
+
+def test_a_key_for_a_local_stand_in_server_runs_both_sides_with_a_priced_counted_cost(
+    llama_server: tuple[str, str],
+) -> None:
+    """A newcomer's path: pick the llama.cpp preset, point it at the running server, type any key, name a priced
+    model; the API side answers and its cost is priced from tokens counted here (the server reports none)."""
+    base_url, _model_id = llama_server
+    at = open_app("live_compare")
+    at.selectbox(key="live_preset").set_value("llama.cpp server on this machine")
+    rerun(at)
+    at.text_input(key="live_api_base").input(base_url)
+    at.text_input(key="live_api_model").input("gpt-4o-mini")  # llama.cpp serves its loaded model under any name
+    at.text_input(key="live_api_key").input("any-value")
+    result = run_both(at, max_tokens=8)
+    api = result.sides["api"]
+    assert api.ok, api.error
+    assert api.prompt_tokens and api.completion_tokens and api.cost_usd and api.cost_usd > 0
+    assert "tokens counted here with o200k_base, the server reported none" in (api.cost_basis or "")
+    assert not at.exception

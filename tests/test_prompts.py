@@ -246,3 +246,21 @@ def test_a_malformed_prompts_file_names_the_file_and_field(tmp_path: Path, chang
 def test_a_missing_prompts_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match=r"^prompts\.yaml: not found in "):
         load_prompt_sets(tmp_path)
+
+
+def test_an_answer_that_repeats_the_prompt_does_not_match() -> None:
+    """A base model that echoes its input must not score a match on words the prompt itself holds."""
+    for prompt_set in CATALOG.prompt_sets.values():
+        for prompt in prompt_set.prompts:
+            if prompt.expected is None:
+                continue
+            echo = f"{prompt.text} {prompt.text}"
+            assert score(echo, prompt).verdict == "mismatch", prompt.id
+            assert "only repeats the prompt" in score(echo, prompt).detail
+
+
+def test_a_real_answer_after_an_echo_still_counts() -> None:
+    prompt = next(p for s in CATALOG.prompt_sets.values() for p in s.prompts if isinstance(p.expected, ExactAnswer))
+    assert isinstance(prompt.expected, ExactAnswer)
+    assert score(prompt.expected.answer, prompt).verdict == "match"
+    assert score(f"{prompt.text} mendatang mendatang", prompt).verdict == "mismatch"

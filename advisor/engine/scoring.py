@@ -43,11 +43,38 @@ class Agreement:
     b: Score
 
 
+ECHO_WORDS = 6
+"""A run of this many words copied from the prompt is an echo, not an answer (a base model repeats its input)."""
+
+
+def without_echo(answer: str, prompt_text: str) -> str:
+    """The answer with every run of ECHO_WORDS or more words copied from the prompt taken out."""
+    words = answer.split()
+    prompt_words = [w.lower() for w in prompt_text.split()]
+    size = min(ECHO_WORDS, len(prompt_words))  # a short prompt echoed whole counts too
+    if size < 3:
+        return answer
+    runs = {tuple(prompt_words[i : i + size]) for i in range(len(prompt_words) - size + 1)}
+    copied = [False] * len(words)
+    lowered = [w.lower() for w in words]
+    for start in range(len(words) - size + 1):
+        if tuple(lowered[start : start + size]) in runs:
+            copied[start : start + size] = [True] * size
+    return " ".join(word for word, was_copied in zip(words, copied, strict=True) if not was_copied)
+
+
 def score(answer: str, prompt: SamplePrompt) -> Score:
-    """Judge `answer` by the prompt's expected rule; 'not_scored' when the prompt has none."""
+    """Judge `answer` by the prompt's expected rule; 'not_scored' when the prompt has none.
+
+    What the answer copies from the prompt does not count: an answer that only repeats the prompt, or the part of it
+    holding the expected words, does not match."""
     expected = prompt.expected
     if expected is None:
         return Score("not_scored", "no single right answer; judge it by reading")
+    own = without_echo(answer, prompt.text)
+    if answer.strip() and not own.strip():
+        return Score("mismatch", f"the answer only repeats the prompt: {_shown(answer)}")
+    answer = own
     if isinstance(expected, ExactAnswer):
         found = _bare(answer)
         if found == _bare(expected.answer):

@@ -63,6 +63,11 @@ class Measurement:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def ms_per_output_token(self) -> float | None:
+        """Time per output token after the first (the inverse of the decode speed)."""
+        return 1000 / self.tokens_per_s if self.tokens_per_s else None
+
     def to_dict(self) -> dict[str, Any]:
         """The `advisor compare --format json` object for one side."""
         data: dict[str, Any] = {

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
 from advisor.runners.endpoints import DEFAULT_BASE_URL
+from advisor.runners.tokens import count_chat_tokens
 
 if TYPE_CHECKING:
     import openai
@@ -38,6 +39,9 @@ CONNECT_RETRIES = 2
 CONNECT_RETRY_DELAY_S = 0.25
 BACKOFF_BASE_S = 0.5
 _MESSAGE_CHARS = 240
+REASONING_MODEL = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+"""OpenAI's reasoning models by id (o1, o3-mini, o4-mini, gpt-5, gpt-5-mini...): they refuse max_tokens and a
+temperature (OpenAI's API reference, chat completions: max_tokens is deprecated and not compatible with o-series)."""
 OUTPUT_MARGIN_TOKENS = 16
 """Stream pieces accepted past max_tokens (a piece is about a token) before the answer is cut off."""
 MAX_CHARS_PER_TOKEN = 64
@@ -134,6 +138,8 @@ class ApiRunner:
         self.provider = provider
         self.max_retries = max_retries
         self.connect_timeout_s = connect_timeout_s
+        self.reasoning_form = bool(REASONING_MODEL.match(model.rsplit("/", 1)[-1]))
+        self._form_switched = False
         self.backoff_base_s = backoff_base_s
         self._key_source = key_source
         self._scrub = _Scrubber(api_key)
@@ -162,12 +168,14 @@ class ApiRunner:
             # Text already shown cannot be taken back, so a fault after it is final.
             if attempt.fault is None or attempt.pieces:
                 break
+            if self._switch_form(attempt.fault):
+                continue  # the same request in the form the model accepts: not a retry of a failure
             delay = self._retry_delay(attempt.fault, retries)
             if delay is None or time.perf_counter() + delay >= run_deadline:
                 break
             time.sleep(delay)
             retries += 1
-        return self._measurement(attempt, retries, settings)
+        return self._measurement(attempt, retries, settings, prompt)
 
     def request_cost(self, prompt_tokens: int, completion_tokens: int) -> tuple[float | None, str]:
         """USD for one request with these token counts, and where the figure comes from (or why there is none)."""
@@ -247,8 +255,7 @@ class ApiRunner:
             stream = self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,
-                max_tokens=settings.max_tokens,
-                temperature=settings.temperature,
+                **self._length_and_sampling(settings),
                 stream=True,
                 stream_options={"include_usage": True},
                 timeout=openai.Timeout(settings.timeout_s, connect=min(self.connect_timeout_s, settings.timeout_s)),
@@ -268,6 +275,29 @@ class ApiRunner:
             events.put(("end", None, time.perf_counter()))
         except Exception as exc:  # handed to the caller's thread, which turns every fault into Measurement.error
             events.put(("error", exc, time.perf_counter()))
+
+    def _length_and_sampling(self, settings: RunSettings) -> dict[str, Any]:
+        """The answer-length cap and temperature in the form this model accepts.
+
+        OpenAI's reasoning models (o-series, gpt-5 family) refuse `max_tokens` and any temperature but the default:
+        they take `max_completion_tokens` and no temperature. Other servers take the classic form. A 400 naming
+        the parameter flips the form once (`_switch_form`)."""
+        if self.reasoning_form:
+            return {"max_completion_tokens": settings.max_tokens}
+        return {"max_tokens": settings.max_tokens, "temperature": settings.temperature}
+
+    def _switch_form(self, fault: _Fault) -> bool:
+        """After a 400 that names max_tokens or temperature as unsupported, use the other form; True if it flipped."""
+        text = (fault.detail or "").lower()
+        if fault.kind != "request" or self._form_switched:
+            return False
+        if not any(name in text for name in ("max_tokens", "max_completion_tokens", "temperature")):
+            return False
+        if "unsupported" not in text and "not supported" not in text and "use '" not in text:
+            return False
+        self.reasoning_form = not self.reasoning_form
+        self._form_switched = True
+        return True
 
     # --- faults ------------------------------------------------------------------------------------------------
 
@@ -363,14 +393,18 @@ class ApiRunner:
 
     # --- results -----------------------------------------------------------------------------------------------
 
-    def _measurement(self, attempt: _Attempt, retries: int, settings: RunSettings) -> Measurement:
+    def _measurement(self, attempt: _Attempt, retries: int, settings: RunSettings, prompt: str) -> Measurement:
         text = "".join(attempt.pieces)
         prompt_tokens, completion_tokens = attempt.usage or (None, None)
         extra: dict[str, Any] = {"base_url": self.display_url}
+        counted = None
         if attempt.usage is None and (attempt.pieces or attempt.fault is None):
-            completion_tokens = len(attempt.pieces)
-            # Without a usage chunk (llama.cpp's server sends none) the chunk count stands in for tokens.
-            extra["token_counts"] = "counted chunks"
+            # Without a usage chunk (llama.cpp's server sends none) the tokens are counted here, to price them.
+            messages = [m for m in (settings.system, prompt) if m]
+            counted = count_chat_tokens(self.model, messages, text, len(attempt.pieces))
+            prompt_tokens, completion_tokens = counted.prompt_tokens, counted.completion_tokens
+            extra["token_counts"] = f"{counted.how}; the server reported none"
+            extra["chunks"] = len(attempt.pieces)
         if attempt.finish_reason:
             extra["finish_reason"] = attempt.finish_reason
         first_s = None if attempt.first_token_at is None else attempt.first_token_at - attempt.started
@@ -395,10 +429,10 @@ class ApiRunner:
             measurement.error = self._scrub(self._error_message(attempt.fault, attempt, retries, settings))
             return measurement
         _, row, basis = self._price_row()
-        if row is not None and (prompt_tokens is None or completion_tokens is None):
-            basis = f"no cost: the server sent no token usage to price with {basis}"
-        elif row is not None and prompt_tokens is not None and completion_tokens is not None:
+        if row is not None and prompt_tokens is not None and completion_tokens is not None:
             measurement.cost_usd, basis = self.request_cost(prompt_tokens, completion_tokens)
+            if counted is not None:
+                basis += f"; tokens {counted.how}, the server reported none"
         measurement.cost_basis = basis
         return measurement
 

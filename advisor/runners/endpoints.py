@@ -127,3 +127,46 @@ def secret_values(source: Mapping[str, object]) -> list[str]:
         elif isinstance(value, Mapping):
             values.extend(secret_values(value))
     return values
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A common OpenAI-compatible endpoint: its base URL, and the genai-prices provider whose curated models the
+    page offers for it (None: a server the team runs, serving whatever model it loaded)."""
+
+    name: str
+    base_url: str
+    provider: str | None
+    note: str = ""
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset("OpenAI", "https://api.openai.com/v1", "openai"),
+    Preset(
+        "Azure OpenAI",
+        "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
+        "openai",
+        "replace YOUR-RESOURCE with your resource name; the model is your deployment's name",
+    ),
+    Preset("OpenRouter", "https://openrouter.ai/api/v1", None, "model ids look like openai/gpt-4o-mini"),
+    Preset("Groq", "https://api.groq.com/openai/v1", "groq"),
+    Preset("Together", "https://api.together.xyz/v1", "together"),
+    Preset("Fireworks", "https://api.fireworks.ai/inference/v1", "fireworks"),
+    Preset("Mistral", "https://api.mistral.ai/v1", "mistral"),
+    Preset("vLLM on this machine", "http://127.0.0.1:8000/v1", None, "the model is the name vLLM serves"),
+    Preset("Ollama on this machine", "http://127.0.0.1:11434/v1", None, "the model is an Ollama tag, e.g. llama3.1"),
+    Preset(
+        "llama.cpp server on this machine",
+        "http://127.0.0.1:8080/v1",
+        None,
+        "python -m llama_cpp.server or llama-server; any value works as the key",
+    ),
+)
+"""Base URLs as each provider's documentation gives them for its OpenAI-compatible API."""
+
+
+def preset(name: str) -> Preset:
+    for candidate in PRESETS:
+        if candidate.name == name:
+            return candidate
+    raise RunnerError(f"endpoint: must be one of {', '.join(p.name for p in PRESETS)}, got {name[:60]!r}")
