@@ -35,6 +35,7 @@ from advisor.runners.endpoints import (
     configured_endpoint,
     credentials_for,
     preset,
+    priced_models,
     secret_values,
 )
 from advisor.runners.local import DEFAULT_MODEL, DEFAULT_N_CTX
@@ -85,14 +86,9 @@ def apply_preset() -> None:
         return
     chosen = preset(choice)
     st.session_state["live_api_base"] = chosen.base_url
-    models = priced_models(chosen.provider)
+    models = priced_models(chosen, catalog().api_notes)
     if models and not st.session_state.get("live_api_model", "").strip():
         st.session_state["live_api_model"] = models[0]
-
-
-def priced_models(provider: str | None) -> list[str]:
-    """The curated API models of a provider (the ones the advisor prices and ranks)."""
-    return [note.model for note in catalog().api_notes if provider is not None and note.provider == provider]
 
 
 def api_setup_help() -> str:
@@ -314,7 +310,7 @@ with st.container(border=True):
         api_model = st.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")
         if endpoint != OWN_ENDPOINT:
             chosen = preset(endpoint)
-            models = priced_models(chosen.provider)
+            models = priced_models(chosen, catalog().api_notes)
             hint = f"Priced models here: {', '.join(models)}." if models else ""
             st.caption(" ".join(part for part in (hint, chosen.note.capitalize() + "." if chosen.note else "") if part))
         base_column, key_column = st.columns([3, 2])

@@ -13,7 +13,6 @@ import re
 import subprocess
 from functools import cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, get_args
 
 import pytest
@@ -235,10 +234,13 @@ def measurements() -> dict[str, Any]:
 
 def test_compare_json_matches_the_contract() -> None:
     from advisor.compare import SideBySide
+    from advisor.data.catalog import load_catalog
+    from advisor.engine.scoring import score
 
     sides = measurements()
-    score = SimpleNamespace(verdict="match", detail="expected exactly 'negative', got 'negative'")
-    result = SideBySide("Is this review positive or negative?", sides, "shoe-review-negative", {"local": score})
+    prompt = next(p for p in load_catalog().prompts_for("classification") if p.expected is not None)
+    scored = score(sides["local"].text, prompt)  # the real scorer, on the text the measurement carries
+    result = SideBySide(prompt.text, sides, prompt.id, {"local": scored})
     parsed = CompareOutput.model_validate(as_printed(result.to_dict()))
     assert parsed.local is not None and parsed.api is not None
     assert parsed.local.error is None and parsed.local.score is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from advisor.runners import RunnerError
@@ -163,6 +164,11 @@ PRESETS: tuple[Preset, ...] = (
     ),
 )
 """Base URLs as each provider's documentation gives them for its OpenAI-compatible API."""
+
+
+def priced_models(chosen: Preset, api_notes: Iterable[Any]) -> list[str]:
+    """The curated API models (catalog `api_notes`) of the preset's provider: the ones the advisor prices and ranks."""
+    return [note.model for note in api_notes if chosen.provider is not None and note.provider == chosen.provider]
 
 
 def preset(name: str) -> Preset:
