@@ -7,17 +7,21 @@ Both sides run in their own thread, so a slow or failing side neither delays nor
   the electricity this run used on this machine;
 - API: the genai-prices price of this request (the runner prices it), and that price at the workload's token
   shape times its monthly volume (prompt caching left out: a conservative figure).
+
+One run on a shared machine is noise: `compare(..., repeat=N)` runs each prompt N times; each side then reports
+its median run (by whole-answer time) with the median, lowest and highest of every timing (`RunSpread`).
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from advisor.data.catalog import THIS_MACHINE
-from advisor.data.measurements import record_measurement
+from advisor.data.catalog import THIS_MACHINE, default_catalog
+from advisor.data.measurements import Measurements, pair_key, record_measurement
 from advisor.data.this_machine import detect_this_machine
 from advisor.engine.cost import has_price, self_hosted_cost
 from advisor.engine.fit import make_deployment
@@ -32,14 +36,56 @@ if TYPE_CHECKING:
     from advisor.schema.scenario import Scenario, Workload
 
 
+MAX_REPEAT = 20
+"""Most runs of one prompt per comparison: enough for a median and a spread, not a load test."""
+
+SPREAD_FIGURES = ("first_token_ms", "tokens_per_s", "ms_per_output_token", "total_ms")
+
+
+@dataclass(frozen=True)
+class RunSpread:
+    """A side's repeated runs of one prompt: how many ran, how many succeeded, and per timing the median, lowest
+    and highest over the successful runs."""
+
+    count: int
+    ok: int
+    figures: dict[str, tuple[float, float, float]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "ok": self.ok,
+            **{
+                name: {"median": round(mid, 2), "low": round(low, 2), "high": round(high, 2)}
+                for name, (mid, low, high) in self.figures.items()
+            },
+        }
+
+
+def spread_of(runs: list[Measurement]) -> RunSpread:
+    figures: dict[str, tuple[float, float, float]] = {}
+    for name in SPREAD_FIGURES:
+        values = [value for m in runs if m.ok and (value := getattr(m, name)) is not None]
+        if values:
+            figures[name] = (statistics.median(values), min(values), max(values))
+    return RunSpread(len(runs), sum(1 for m in runs if m.ok), figures)
+
+
+def median_run(runs: list[Measurement]) -> Measurement:
+    """The run whose whole-answer time is the median of the successful runs (the first run if none succeeded)."""
+    timed = sorted((m for m in runs if m.ok and m.total_ms is not None), key=lambda m: m.total_ms or 0.0)
+    return timed[(len(timed) - 1) // 2] if timed else runs[0]
+
+
 @dataclass
 class SideBySide:
-    """One prompt's result on every side that ran."""
+    """One prompt's result on every side that ran (with repeats: each side's median run, and the spread)."""
 
     prompt: str
     sides: dict[str, Measurement]
     prompt_id: str | None = None
     scores: dict[str, Score] = field(default_factory=dict)
+    spreads: dict[str, RunSpread] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"prompt": self.prompt, "prompt_id": self.prompt_id}
@@ -47,6 +93,8 @@ class SideBySide:
             data[side] = measurement.to_dict()
             if side in self.scores:
                 data[side]["score"] = {"verdict": self.scores[side].verdict, "detail": self.scores[side].detail}
+            if side in self.spreads and self.spreads[side].count > 1:
+                data[side]["runs"] = self.spreads[side].to_dict()
         return data
 
 
@@ -108,6 +156,8 @@ def cost_local(
     if scenario.hardware.profile is None and _cost_as_recommended(measurement, scenario, workload, catalog):
         return
     hardware = scenario.hardware.profile or THIS_MACHINE
+    if hardware == THIS_MACHINE:
+        catalog = with_this_run(catalog, measurement, quant)
     try:
         deployment = make_deployment(measurement.model, hardware, quant, scenario.hardware.count, catalog)
         ownership = scenario.hardware.ownership
@@ -124,10 +174,10 @@ def cost_local(
     tokens = (measurement.prompt_tokens or 0) + (measurement.completion_tokens or 0)
     measurement.cost_usd = cost.per_mtok_usd * tokens / 1e6
     measurement.monthly_cost_usd = monthly
-    basis = "measured" if deployment.measured else "estimated"
     measurement.cost_basis = (
         f"TCO engine: {cost.deployment.hardware.id} ({str(paid_as).replace('_', ' ')}), "
-        f"${cost.per_mtok_usd:,.2f} per 1M tokens at {workload.name}'s volume, speed {basis}"
+        f"${cost.per_mtok_usd:,.2f} per 1M tokens at {workload.name}'s volume, "
+        f"{_speed_words(bool(deployment.measured), hardware)}"
     )
     replicas = cost.replicas["expected"]
     if hardware == THIS_MACHINE and replicas > 1:
@@ -160,11 +210,44 @@ def _cost_as_recommended(measurement: Measurement, scenario: Scenario, workload:
     tokens = (measurement.prompt_tokens or 0) + (measurement.completion_tokens or 0)
     measurement.monthly_cost_usd = monthly
     measurement.cost_usd = monthly / tokens_per_month * tokens if tokens_per_month else None
+    hardware = ranked.option.hardware or THIS_MACHINE
     measurement.cost_basis = (
         f"TCO engine, as on the Recommendation page: {ranked.option.label} (the hardware the advisor picks for it), "
-        f"${monthly:,.2f} a month at {workload.name}'s volume, speed {ranked.option.basis}"
+        f"${monthly:,.2f} a month at {workload.name}'s volume, "
+        f"{_speed_words(ranked.option.basis == 'measured', hardware)}"
     )
     return True
+
+
+def _speed_words(measured: bool, hardware: str) -> str:
+    if measured:
+        return "speed measured" + (" (this run)" if hardware == THIS_MACHINE else f" on {hardware}")
+    return f"speed on {hardware} estimated (this run measured this machine, not {hardware})"
+
+
+def with_this_run(catalog: Any, measurement: Measurement, quant: str) -> Any:
+    """The catalog with this run's speed as the measurement for (model, quant, this machine), kept in memory only:
+    the cost of a run on this machine is then figured from what it just measured."""
+    if not measurement.ok or not measurement.tokens_per_s:
+        return catalog
+    base = catalog if catalog is not None else default_catalog()
+    measured: dict[str, float] = {"tokens_per_s": measurement.tokens_per_s}
+    if measurement.first_token_ms and measurement.prompt_tokens:
+        measured |= {"first_token_ms": measurement.first_token_ms, "prompt_tokens": float(measurement.prompt_tokens)}
+    entries = {**base.measurements.entries, pair_key(measurement.model, quant, THIS_MACHINE): measured}
+    return base.with_measurements(Measurements(entries))
+
+
+def current_catalog(runner: object) -> Any:
+    """The catalog to cost a local runner's model with: today's (with every measurement kept so far, also those
+    kept after the model was loaded), plus the model's own entry when it came from a GGUF file."""
+    facts = getattr(runner, "facts", None)
+    if facts is None:
+        return None
+    catalog = default_catalog()
+    if facts.catalog_id in catalog.models:
+        return catalog
+    return catalog.with_models([facts.model])
 
 
 def cost_api(measurement: Measurement, runner: Runner, workload: Workload | None, scenario: Scenario | None) -> None:
@@ -184,30 +267,48 @@ def compare(
     scenario: Scenario | None = None,
     workload: Workload | None = None,
     on_text: Callable[[str], TextCallback | None] | None = None,
+    repeat: int = 1,
+    on_run: Callable[[int, int], None] | None = None,
 ) -> list[SideBySide]:
-    """Every prompt on every side, costed for `workload` of `scenario` (when given) and scored where it can be."""
+    """Every prompt on every side, `repeat` times, costed for `workload` of `scenario` (when given) and scored where
+    it can be. `on_text` streams the first run of each prompt; `on_run(done, total)` follows the repeats."""
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+        raise AdvisorError(f"repeat: must be a whole number from 1 to {MAX_REPEAT}, got {repeat!r}")
     results = []
-    for item in prompts:
+    total = len(prompts) * repeat
+    for index, item in enumerate(prompts):
         sample = item if isinstance(item, SamplePrompt) else None
         text = sample.text if sample else str(item)
         run = settings or RunSettings()
         if sample is not None and sample.system and run.system is None:
             run = RunSettings(run.max_tokens, run.temperature, sample.system, run.timeout_s)
-        sides = run_sides(text, runners, run, on_text)
+        runs = []
+        for attempt in range(repeat):
+            runs.append(run_sides(text, runners, run, on_text if attempt == 0 else None))
+            if on_run is not None:
+                on_run(index * repeat + attempt + 1, total)
+        sides = {side: median_run([r[side] for r in runs]) for side in runners}
+        spreads = {side: spread_of([r[side] for r in runs]) for side in runners}
         for side, measurement in sides.items():
             runner = runners[side]
             if isinstance(runner, AdvisorError):
                 continue
             if side == "local":
                 quant = getattr(getattr(runner, "facts", None), "quant", "Q4_K_M")
-                cost_local(
-                    measurement, quant, scenario, workload, getattr(getattr(runner, "facts", None), "catalog", None)
-                )
+                cost_local(measurement, quant, scenario, workload, current_catalog(runner))
             else:
                 cost_api(measurement, runner, workload, scenario)
-        scores = {side: score(m.text, sample) for side, m in sides.items() if sample is not None and m.ok}
-        results.append(SideBySide(text, sides, sample.id if sample else None, scores))
+        scores = {side: _score(m, sample, runners[side]) for side, m in sides.items() if sample is not None and m.ok}
+        results.append(SideBySide(text, sides, sample.id if sample else None, scores, spreads))
     return results
+
+
+def _score(measurement: Measurement, sample: SamplePrompt, runner: Runner | AdvisorError) -> Score:
+    """The answer's score; a base model (not instruction-tuned) is not scored: it continues the prompt."""
+    facts = getattr(runner, "facts", None)
+    if facts is not None and not facts.model.instruction_tuned:
+        return Score("not_scored", f"{facts.catalog_id} is a base model: it continues the prompt, it does not answer")
+    return score(measurement.text, sample)
 
 
 def calibrate(measurement: Measurement, quant: str, hardware: str = THIS_MACHINE) -> str:

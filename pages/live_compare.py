@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from advisor.compare import SideBySide, calibrate, compare, pick_workload
+from advisor.compare import MAX_REPEAT, SideBySide, calibrate, compare, pick_workload
 from advisor.errors import AdvisorError
 from advisor.present.words import plain
 from advisor.runners import Runner, RunnerError, RunSettings, make_runner
@@ -38,7 +38,7 @@ from advisor.runners.endpoints import (
     priced_models,
     secret_values,
 )
-from advisor.runners.local import DEFAULT_MODEL, DEFAULT_N_CTX
+from advisor.runners.local import DEFAULT_BUNDLED, DEFAULT_N_CTX, SPEED_MODEL
 from advisor.schema.prompts import SamplePrompt
 from pages import catalog, current_scenario, require_entrypoint
 
@@ -76,6 +76,17 @@ def scrubber() -> Scrubber:
 
 
 OWN_ENDPOINT = "This app's endpoint, or a URL I type"
+OWN_MODEL = "__own_model__"
+LOCAL_CHOICES = {
+    DEFAULT_BUNDLED: "SmolLM2 135M Instruct (bundled): answers",
+    SPEED_MODEL: "Gemma 3 270M (bundled): speed only",
+}
+BUNDLED_NOTES = {
+    DEFAULT_BUNDLED: "Instruction-tuned: it answers in chat form, weakly, as a 135M model does. A larger "
+    "instruction-tuned GGUF answers better and runs slower.",
+    SPEED_MODEL: "A base model: it continues the prompt instead of answering it, so its text is not a fair answer. "
+    "Use it to see speed and cost on this machine; its answers are not scored.",
+}
 
 
 def apply_preset() -> None:
@@ -112,7 +123,9 @@ def build_runners(
 ) -> dict[str, Runner | AdvisorError]:
     runners: dict[str, Runner | AdvisorError] = {}
     try:
-        runners["local"] = local_runner(model.strip() or DEFAULT_MODEL, n_ctx, threads)
+        if not model.strip():
+            raise RunnerError("local model: give a .gguf path or a Hugging Face repo, or choose a bundled model")
+        runners["local"] = local_runner(model.strip(), n_ctx, threads)
     except AdvisorError as e:
         runners["local"] = e
     if not api_model.strip():
@@ -136,8 +149,10 @@ def stream_both(
     runners: dict[str, Runner | AdvisorError],
     settings: RunSettings,
     scrub: Scrubber,
+    repeat: int = 1,
 ) -> SideBySide:
-    """Run both sides in a worker thread and redraw each column as its text arrives."""
+    """Run both sides in a worker thread and redraw each column as its text arrives (the first run's text; further
+    runs move the progress bar)."""
     scenario = current_scenario()
     workload = pick_workload(scenario, task)
     texts = {side: "" for side in runners}
@@ -149,9 +164,22 @@ def stream_both(
             st.markdown(f"**{SIDES[side]}** · {plain(getattr(runners[side], 'label', 'not set up'))}")
             slots[side] = st.empty()
     done: list[SideBySide] = []
+    progress = st.progress(0.0, text=f"Run 1 of {repeat}") if repeat > 1 else None
+    runs_done = [0]
 
     def work() -> None:
-        done.extend(compare([sample or prompt], runners, settings, scenario, workload, lambda side: pieces[side].put))
+        done.extend(
+            compare(
+                [sample] if sample else [prompt],
+                runners,
+                settings,
+                scenario,
+                workload,
+                lambda side: pieces[side].put,
+                repeat=repeat,
+                on_run=lambda finished, total: runs_done.__setitem__(0, finished),
+            )
+        )
 
     worker = threading.Thread(target=work, name="live-compare", daemon=True)
     worker.start()
@@ -163,6 +191,8 @@ def stream_both(
                 changed = True
             if changed:
                 slots[side].markdown(plain(scrub(texts[side])) + " ▌")
+        if progress is not None and runs_done[0] < repeat:
+            progress.progress(runs_done[0] / repeat, text=f"Run {runs_done[0] + 1} of {repeat}")
         time.sleep(POLL_S)
     return done[0]
 
@@ -180,15 +210,27 @@ METRIC_ROWS = {
 
 
 def metrics_frame(result: SideBySide) -> pd.DataFrame:
-    """The measurements as text, one column per side; a figure the side could not give shows as a dash."""
-    data = {
-        SIDES[side]: [
-            "—" if getattr(m, attribute) is None else form.format(getattr(m, attribute))
-            for attribute, form in METRIC_ROWS.values()
-        ]
-        for side, m in result.sides.items()
-    }
-    return pd.DataFrame(data, index=list(METRIC_ROWS))
+    """The measurements as text, one column per side; a figure the side could not give shows as a dash. With
+    repeated runs, each timing reads "median (lowest–highest)" over the runs that succeeded."""
+    data = {}
+    for side, m in result.sides.items():
+        spread = result.spreads.get(side)
+        column = []
+        for attribute, form in METRIC_ROWS.values():
+            value = getattr(m, attribute)
+            figure = spread.figures.get(attribute) if spread is not None and spread.count > 1 else None
+            if figure is not None:
+                middle, low, high = figure
+                column.append(f"{form.format(middle)} ({form.format(low)}–{form.format(high)})")
+            else:
+                column.append("—" if value is None else form.format(value))
+        if spread is not None and spread.count > 1:
+            column.append(f"{spread.ok} of {spread.count} succeeded")
+        data[SIDES[side]] = column
+    rows = list(METRIC_ROWS)
+    if any(spread.count > 1 for spread in result.spreads.values()):
+        rows.append("Runs")
+    return pd.DataFrame(data, index=rows)
 
 
 def speed_figure(result: SideBySide) -> go.Figure:
@@ -279,18 +321,23 @@ with st.container(border=True):
     local_column, api_column = st.columns(2)
     with local_column:
         st.markdown("**Local small model** (llama.cpp, in this process)")
-        model = st.text_input(
+        local_choice = st.selectbox(
             "Model",
-            value=DEFAULT_MODEL,
-            key="live_local_model",
-            help="'default' (Gemma 3 270M Q4_K_M, bundled), a .gguf path, or a Hugging Face repo "
-            "like owner/repo:file.gguf.",
+            [*LOCAL_CHOICES, OWN_MODEL],
+            format_func=lambda k: LOCAL_CHOICES.get(k, "Another GGUF file or Hugging Face repo"),
+            key="live_local_choice",
+            help="Both bundled models ship inside Python packages: nothing is downloaded.",
         )
-        if model.strip() in ("", DEFAULT_MODEL):
-            st.caption(
-                "The bundled default is Gemma 3 270M, a base model: it shows real speed and cost on this machine, "
-                "not answer quality. For answers, give an instruction-tuned GGUF."
+        if local_choice == OWN_MODEL:
+            model = st.text_input(
+                "GGUF file or Hugging Face repo",
+                key="live_local_model",
+                placeholder="/models/qwen2.5-1.5b-instruct-q4_k_m.gguf or owner/repo:file.gguf",
+                help="A downloaded .gguf file, or a Hugging Face repo (downloaded once, then cached).",
             )
+        else:
+            model = local_choice
+            st.caption(BUNDLED_NOTES[local_choice])
         threads_column, context_column = st.columns(2)
         threads = threads_column.number_input(
             "Threads", min_value=1, max_value=256, value=os.cpu_count() or 1, key="live_threads"
@@ -328,15 +375,24 @@ with st.container(border=True):
             placeholder="this app's key" if server else "your key",
             help="Your key for the base URL. It stays in this browser session: never stored, logged or linked.",
         )
-    max_tokens = st.slider("Longest answer (tokens)", 16, 512, 128, step=16, key="live_max_tokens")
+    tokens_column, runs_column = st.columns([3, 1])
+    max_tokens = tokens_column.slider("Longest answer (tokens)", 16, 512, 128, step=16, key="live_max_tokens")
+    repeat = runs_column.number_input(
+        "Runs",
+        min_value=1,
+        max_value=MAX_REPEAT,
+        value=1,
+        key="live_repeat",
+        help="One run on a shared machine is noise: with more, each figure is the median with its range.",
+    )
     run = st.button("Run both", type="primary", icon=":material/play_arrow:", key="live_run", disabled=not text.strip())
 
 if run:
     # Made only when asked: loading a model takes seconds and memory the other pages should not pay for.
     runners = build_runners(model, int(n_ctx), int(threads), api_model, base, typed_key)
     prompt_sample = sample if sample and text == sample.text else None
-    result = stream_both(text, prompt_sample, task, runners, RunSettings(max_tokens=max_tokens), scrubber())
-    st.session_state[RESULT_KEY] = result
+    settings = RunSettings(max_tokens=max_tokens)
+    st.session_state[RESULT_KEY] = stream_both(text, prompt_sample, task, runners, settings, scrubber(), int(repeat))
     st.rerun()  # draw the finished result in its final layout
 
 result: SideBySide | None = st.session_state.get(RESULT_KEY)

@@ -35,7 +35,7 @@ def running_llama_server(log_dir: Path) -> Iterator[tuple[str, str]]:
         port = probe.getsockname()[1]
     log_path = log_dir / "llama-server.log"
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma"]
+    command += ["--port", str(port), "--n_ctx", "2048"]  # the GGUF carries its own chat template
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v1"

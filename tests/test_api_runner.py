@@ -83,12 +83,15 @@ def test_streams_from_a_real_llama_cpp_server(llama_server: tuple[str, str], all
     assert measurement.completion_tokens == answer.usage.completion_tokens
     if "token_counts" in measurement.extra:  # llama-cpp-python's server ignores stream_options.include_usage
         assert measurement.extra["token_counts"].startswith("prompt counted here with o200k_base (an approximation")
+        # It stopped at the 16-token limit (finish_reason "length"): the answer had exactly that many tokens.
+        assert measurement.extra["finish_reason"] == "length"
+        assert measurement.extra["token_counts"].endswith("answer at its token limit; the server reported none")
         assert measurement.prompt_tokens is not None and measurement.prompt_tokens > 0
     else:
         assert measurement.prompt_tokens == answer.usage.prompt_tokens > 0
     assert measurement.cost_usd is None
     assert measurement.cost_basis == f"no genai-prices price for model {model_id!r} (a self-hosted server?)"
-    assert runner.label == f"gemma-3-270m-q4_k_m.gguf via 127.0.0.1:{base_url.split(':')[2].split('/')[0]}"
+    assert runner.label == f"SmolLM2-135M-Instruct.Q4_1.gguf via 127.0.0.1:{base_url.split(':')[2].split('/')[0]}"
     assert_no_secret(runner, measurement, all_logs)
 
 

@@ -38,9 +38,17 @@ def test_open_weight_models_span_sizes_and_architectures(catalog) -> None:
 
 
 def test_quantisations(catalog) -> None:
-    assert set(catalog.quantizations) == {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M"}
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    assert set(catalog.quantizations) == {
+        "F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_1", "Q5_0", "Q4_K_M", "Q4_1", "Q4_0", "Q3_K_M",
+    }  # fmt: skip
     bits = [catalog.quantizations[q].bits_per_weight for q in ("F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M")]
     assert bits == sorted(bits, reverse=True)
+    # The plain block formats store exactly their block's bytes: the figures agree with the gguf package's table.
+    for name in ("Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"):
+        block, block_bytes = GGML_QUANT_SIZES[GGMLQuantizationType[name]]
+        assert catalog.quantizations[name].bits_per_weight == block_bytes * 8 / block, name
 
 
 def test_hardware_profiles(catalog) -> None:

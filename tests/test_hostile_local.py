@@ -28,9 +28,10 @@ from advisor.runners.local import (
     MAX_N_CTX,
     MAX_SPEC_CHARS,
     OUTPUT_MARGIN_TOKENS,
+    SPEED_MODEL,
     LocalRunner,
-    default_model_path,
     max_threads,
+    resolve_model,
 )
 
 HEADER_BYTES = 8_000_000  # the bundled file's metadata and tensor table end at about 6.5 MB
@@ -154,8 +155,9 @@ SYNTHETIC: dict[str, bytes] = {
 # ------------------------------------------------------------------------------------------- the bundled file, damaged
 @pytest.fixture(scope="module")
 def bundled() -> Path:
-    """The real bundled model (assembled once per session; every timed test below runs after this)."""
-    return default_model_path()
+    """The real bundled Gemma 3 270M file (assembled once per session; every timed test below runs after this).
+    The damage below is placed by its header's layout: its keys are gemma3.*, its vocabulary is 262K strings."""
+    return resolve_model(SPEED_MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -347,7 +349,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], list[str] | None, str]] = {
     "context-over-the-models": (
         {"n_ctx": 65_536},
         ["--context", "65536"],
-        "context: gemma-3-270m takes at most 32,768 tokens (its own context), got 65,536",
+        "context: smollm2-135m-instruct takes at most 8,192 tokens (its own context), got 65,536",
     ),
     "context-as-text": ({"n_ctx": "2048"}, None, "context: must be a whole number"),
     "gpu-layers-huge": ({"gpu_layers": 2**40}, ["--gpu-layers", str(2**40)], "gpu-layers: must be -1"),

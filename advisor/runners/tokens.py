@@ -44,16 +44,24 @@ def _encoding(name: str) -> Any:
     return bpe_openai.get_encoding(name)
 
 
-def count_chat_tokens(model: str, messages: list[str], answer: str, streamed_pieces: int) -> TokenCount:
+def count_chat_tokens(
+    model: str, messages: list[str], answer: str, streamed_pieces: int, hit_cap: int | None = None
+) -> TokenCount:
     """Tokens of a chat request (its messages, with the chat format's overhead) and of the answer.
 
-    For a model that is not OpenAI's, the answer's tokens are the streamed pieces: llama.cpp, vLLM and Ollama send
-    one token per piece, which is exact where o200k_base would only approximate."""
+    `hit_cap`: the answer's token limit when the server said it stopped there (finish_reason "length"): the answer
+    then had exactly that many tokens, hidden reasoning included. Otherwise, for a model that is not OpenAI's, the
+    answer's tokens are the streamed pieces: llama.cpp, vLLM and Ollama send about one token per piece (a token
+    that ends inside a UTF-8 character waits for the next one, so pieces can undercount a little)."""
     name, own = encoding_name(model)
     encoding = _encoding(name)
     prompt = sum(len(encoding.encode_ordinary(text)) + MESSAGE_OVERHEAD_TOKENS for text in messages)
     prompt += MESSAGE_OVERHEAD_TOKENS
+    approximate = "" if own else " (an approximation: not this model's tokenizer)"
+    if hit_cap is not None:
+        return TokenCount(prompt, hit_cap, f"prompt counted here with {name}{approximate}, answer at its token limit")
     if own:
         return TokenCount(prompt, len(encoding.encode_ordinary(answer)), f"counted here with {name}")
-    how = f"prompt counted here with {name} (an approximation: not this model's tokenizer), answer by streamed pieces"
-    return TokenCount(prompt, streamed_pieces, how)
+    return TokenCount(
+        prompt, streamed_pieces, f"prompt counted here with {name}{approximate}, answer by streamed pieces"
+    )

@@ -260,6 +260,25 @@ class ScoreOutput(_Output):
     detail: str = Field(description="One line: what was expected and what was found.")
 
 
+class SpreadOutput(_Output):
+    """One timing over repeated runs of a prompt: the median, lowest and highest of the successful runs."""
+
+    median: float
+    low: float
+    high: float
+
+
+class RunsOutput(_Output):
+    """A side's repeated runs of one prompt (`advisor compare --repeat N`, N > 1)."""
+
+    count: int = Field(description="Runs made.")
+    ok: int = Field(description="Runs that succeeded; the figures below are over these.")
+    first_token_ms: SpreadOutput | None = Field(default=None, description="Time to the first token, ms.")
+    tokens_per_s: SpreadOutput | None = Field(default=None, description="Decode speed, tokens/s.")
+    ms_per_output_token: SpreadOutput | None = Field(default=None, description="Time per output token, ms.")
+    total_ms: SpreadOutput | None = Field(default=None, description="Whole-answer time, ms.")
+
+
 class SideOutput(_Output):
     """One side's run of a prompt: timings, token counts, cost and the answer."""
 
@@ -283,6 +302,11 @@ class SideOutput(_Output):
     score: ScoreOutput | None = Field(
         default=None,
         description="Present only for a task's sample prompt that ran without error: the answer's score.",
+    )
+    runs: RunsOutput | None = Field(
+        default=None,
+        description="Present only with --repeat N (N > 1): the spread over the runs. The side's own figures and "
+        "text are then those of its median run (by whole-answer time).",
     )
 
 
