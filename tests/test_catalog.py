@@ -42,6 +42,7 @@ def test_quantisations(catalog) -> None:
 
     assert set(catalog.quantizations) == {
         "F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_1", "Q5_0", "Q4_K_M", "Q4_1", "Q4_0", "Q3_K_M",
+        "BF16", "FP8", "INT4-AWQ", "MXFP4",  # the batching engines' precisions (vLLM)
     }  # fmt: skip
     bits = [catalog.quantizations[q].bits_per_weight for q in ("F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M")]
     assert bits == sorted(bits, reverse=True)

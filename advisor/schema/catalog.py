@@ -149,12 +149,20 @@ class ModelFamilyFile(Record):
 
 
 class Quantization(Record):
-    """A llama.cpp weight format and its storage cost."""
+    """A weight format (a llama.cpp GGUF type, or a precision the batching engines run) and its storage cost."""
 
-    id: str = Field(description="llama.cpp name, e.g. Q4_K_M.")
+    id: str = Field(description="Format name: a llama.cpp type (Q4_K_M) or a precision (BF16, FP8, INT4-AWQ).")
     bits_per_weight: float = Field(gt=0, le=32, description="Average bits stored per weight.")
     quality_note: str = Field(description="What the format costs in quality, as the source measured it.")
     source: str = Field(min_length=4)
+    engines: list[str] = Field(
+        default_factory=lambda: ["llama.cpp"], description="Serving engines (efficiency.yaml `engines`) that run it."
+    )
+    compute: Literal["fp16", "fp8"] = Field(
+        default="fp16",
+        description="Tensor-core rate the matrix products run at: fp8 uses the hardware's `fp8_tflops` where it "
+        "has one (Ada, Hopper, Blackwell), fp16 otherwise; weight-only formats dequantise to 16 bits.",
+    )
 
     @property
     def bytes_per_param(self) -> float:
@@ -184,6 +192,9 @@ class HardwareProfile(Record):
     )
     memory_bandwidth_gbs: float = Field(gt=0, description="Peak memory bandwidth, GB/s.")
     fp16_tflops: float = Field(gt=0, description="Peak dense FP16 matrix throughput, TFLOPS.")
+    fp8_tflops: float | None = Field(
+        default=None, gt=0, description="Peak dense FP8 matrix throughput, TFLOPS; null where there is no FP8 path."
+    )
     power_w: float = Field(gt=0, description="Typical board / system power under inference load, watts.")
     cpu_cores: int | None = Field(default=None, gt=0, description="Cores, for CPU-only profiles.")
     purchase_usd: float | None = Field(default=None, gt=0, description="Purchase price (list / launch), USD.")
@@ -206,6 +217,7 @@ class HardwareProfile(Record):
                 "memory": self.memory_gb,
                 "bandwidth": self.memory_bandwidth_gbs,
                 "fp16_tflops": self.fp16_tflops,
+                "fp8_tflops": self.fp8_tflops,
                 "power": self.power_w,
                 "purchase": self.purchase_usd,
                 "cloud": self.cloud_usd_per_hour,
@@ -302,6 +314,41 @@ class EfficiencyFactor(Record):
     source: str = Field(min_length=4)
 
 
+class EngineEfficiency(Record):
+    """An engine's own efficiency on one hardware kind; figures left out are the kind's llama.cpp figures."""
+
+    decode_bandwidth: Band | None = None
+    prefill_compute: Band | None = None
+    runtime_overhead_gb: Band | None = None
+    per_token_overhead_ms: Band | None = None
+    source: str = Field(min_length=4)
+
+
+class ServingEngine(Record):
+    """A serving runtime: how it batches, holds the KV cache and overlaps per-request work."""
+
+    name: str
+    batching: Literal["slots", "continuous"] = Field(
+        description="slots: a fixed number of server slots (llama.cpp); continuous: requests join and leave the "
+        "running batch every step (vLLM, SGLang, TensorRT-LLM)."
+    )
+    max_batch: int = Field(gt=0, description="Most sequences decoded together (default max-num-seqs or slots).")
+    memory_fraction: float = Field(
+        gt=0, le=1, description="Share of the device memory the engine takes for weights, activations and KV cache."
+    )
+    kv_paged: bool = Field(
+        description="KV cache allocated in blocks as tokens arrive (sequences hold their mean length), rather "
+        "than reserved for the full context per slot."
+    )
+    kv_cache_bytes_per_element: float = Field(gt=0, description="Default KV cache element size, bytes.")
+    request_overhead_serialised: bool = Field(
+        description="The fixed per-request time (tokenising, scheduling) blocks the device: true for llama.cpp's "
+        "single loop, false where a separate process overlaps it with the running batch."
+    )
+    by_kind: dict[HardwareKind, EngineEfficiency] = Field(default_factory=dict)
+    source: str = Field(min_length=4)
+
+
 class ApiLatencyClass(Record):
     """How fast one kind of hosted API model answers, as measured from the caller's side of the network."""
 
@@ -332,3 +379,17 @@ class EfficiencyFile(Record):
     api_latency_base_prompt_tokens: int = Field(
         gt=0, description="Prompt size the `first_token_ms` bands were measured with; longer prompts add reading time."
     )
+    engines: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")], ServingEngine] = Field(
+        default_factory=dict, description="Serving engine id -> how it batches and its efficiencies."
+    )
+    default_engine: dict[HardwareKind, str] = Field(
+        default_factory=dict,
+        description="The engine assumed on each hardware kind when none is asked for (llama.cpp where not named).",
+    )
+
+    @model_validator(mode="after")
+    def _engines_known(self) -> EfficiencyFile:
+        for kind, engine in self.default_engine.items():
+            if engine != "llama.cpp" and engine not in self.engines:
+                raise ValueError(f"default_engine.{kind}: {engine!r} is not under `engines`")
+        return self
