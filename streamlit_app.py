@@ -11,6 +11,7 @@ from advisor.errors import ScenarioError
 from advisor.present.words import plain
 from advisor.schema.scenario import Scenario
 from pages import current_scenario, entrypoint_active, set_scenario
+from pages.store_ui import apply_short_link, keep_short_link, page_base, saved_box
 
 LINK_APPLIED_KEY = "share_link_applied"  # the last link value read, so a rerun does not reload it over edits
 
@@ -32,6 +33,7 @@ if link is not None and link != st.session_state.get(LINK_APPLIED_KEY):
         set_scenario(decode_scenario(link))
     except ScenarioError as e:
         link_error = str(e)
+link_error = apply_short_link() or link_error  # a short link (?s=<id>) opens a saved scenario read-only
 
 # A fresh server runs a deep link's page file alone (pages/ is also Streamlit's legacy multipage folder); each page
 # then runs this file first (pages.require_entrypoint), so deep links get the sidebar and state too.
@@ -41,12 +43,13 @@ PAGES = [
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
     st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
     st.Page("pages/live_compare.py", title="Live compare", icon=":material/compare_arrows:"),
+    st.Page("pages/saved_scenarios.py", title="Saved scenarios", icon=":material/bookmarks:"),
 ]
 navigation = st.navigation(PAGES)
 
 scenario = current_scenario()
 share_value = encode_scenario(scenario)
-if st.query_params.get(QUERY_KEY) != share_value:
+if not keep_short_link(scenario) and st.query_params.get(QUERY_KEY) != share_value:
     st.query_params[QUERY_KEY] = share_value  # the address bar is always a link to what the user sees
     st.session_state[LINK_APPLIED_KEY] = share_value
 
@@ -55,9 +58,10 @@ with st.sidebar:
     st.caption("Small model or large, on your own hardware or behind an API — and what it costs per month.")
     st.markdown(f"**Scenario:** {plain(scenario.name)}  \n{len(scenario.workloads)} workload(s)")
     with st.expander("Share this scenario", icon=":material/link:"):
-        base = (st.context.url or "").split("?")[0]
+        base = page_base()
         st.code(f"{base}?{QUERY_KEY}={share_value}", language=None, wrap_lines=True)
         st.caption("Opening the link restores this scenario and its result. It holds the scenario only — no keys.")
+    saved_box(scenario)
     st.caption(f"API prices from genai-prices {genai_prices_version()}, as of today.")
 
 if link_error:

@@ -121,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--prompt", metavar="TEXT", help="one prompt to run on both sides")
     what.add_argument("--task", metavar="ID", help="the sample prompts of a task kind (classification, ...)")
     compare.add_argument(
-        "--local", default="default", metavar="GGUF_OR_REPO", help="a .gguf path, a Hugging Face repo[:file], or "
-        "'default' (Gemma 3 270M Q4_K_M, bundled)"
+        "--local", default="default", metavar="GGUF_OR_REPO", help="'default' (SmolLM2 135M Instruct, bundled: it "
+        "answers), 'gemma-3-270m' (bundled base model: speed only), a .gguf path, or a Hugging Face repo[:file]"
     )  # fmt: skip
     compare.add_argument("--api-base", default=None, metavar="URL", help="OpenAI-compatible base URL (default OpenAI)")
     compare.add_argument("--api-model", default=None, metavar="NAME", help="model name the API serves")
@@ -146,13 +146,35 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--context", type=_positive_int, default=2048, metavar="N", help="local: context tokens")
     compare.add_argument("--gpu-layers", type=int, default=0, metavar="N", help="local: layers offloaded (-1: all)")
     compare.add_argument(
+        "--repeat",
+        type=_bounded_int(1, 20),
+        default=1,
+        metavar="N",
+        help="run each prompt N times (1 to 20) and report each side's median run with the spread",
+    )
+    compare.add_argument(
         "--calibrate", action="store_true", help="keep the local run's speed: later estimates for it say 'measured'"
     )
     _format_arg(compare)
 
+    report = commands.add_parser(
+        "report", help="a cost report to send: HTML (one self-contained file), PDF, XLSX or CSV"
+    )
+    report.add_argument("scenario", nargs="?", metavar="FILE", help="scenario file (.yaml or .json)")
+    report.add_argument("--id", metavar="NAME_OR_ID", help="a saved scenario instead of a file (advisor store list)")
+    report.add_argument("--version", type=_positive_int, metavar="N", help="with --id: that version (default: latest)")
+    report.add_argument("-o", "--output", required=True, metavar="PATH", help="report file: .html, .pdf, .xlsx or .csv")
+    report.add_argument(
+        "--format", choices=("html", "pdf", "xlsx", "csv"), default=None, help="format (default: from PATH's suffix)"
+    )
+    report.add_argument("--prepared-for", default="", metavar="TEXT", help="who the report is for (on the cover)")
+    report.add_argument("--prepared-by", default="", metavar="TEXT", help="who prepared it (on the cover)")
+    report.add_argument("--rules", metavar="FILE|NAME", help="decide with these rules (default: the shipped rules)")
+
     validate = commands.add_parser("validate", help="check a scenario file and print it with defaults filled in")
     validate.add_argument("scenario", help="scenario file (.yaml or .json)")
     _format_arg(validate)
+    _store_parser(commands)
     return parser
 
 
@@ -442,9 +464,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 )
             except RunnerError as e:
                 runners["api"] = e
-    results = compare(
-        prompts, runners, RunSettings(max_tokens=args.max_tokens, timeout_s=args.timeout), scenario, workload
-    )
+    settings = RunSettings(max_tokens=args.max_tokens, timeout_s=args.timeout)
+    results = compare(prompts, runners, settings, scenario, workload, repeat=args.repeat)
     if args.calibrate and not isinstance(runners.get("local"), AdvisorError | None):
         local = runners["local"]
         quant = getattr(getattr(local, "facts", None), "quant", "Q4_K_M")
@@ -470,6 +491,13 @@ COMPARE_ROWS = [
 ]
 
 
+SPREAD_ROWS = [
+    ("first token (ms): median / low / high", "first_token_ms", "{:,.0f}"),
+    ("decode (tokens/s): median / low / high", "tokens_per_s", "{:,.1f}"),
+    ("total (ms): median / low / high", "total_ms", "{:,.0f}"),
+]
+
+
 def _compare_table(results: list[Any]) -> str:
     out = []
     for result in results:
@@ -488,6 +516,15 @@ def _compare_table(results: list[Any]) -> str:
             rows.append({"": side, **{name: getattr(m, side) or "" for name, m in sides.items()}})
         if result.scores:
             rows.append({"": "score", **{s: result.scores[s].verdict if s in result.scores else "" for s in sides}})
+        spreads = {side: spread for side, spread in result.spreads.items() if spread.count > 1}
+        if spreads:
+            rows.append({"": "runs (ok / made)", **{s: f"{v.ok} / {v.count}" for s, v in spreads.items()}})
+            for label, attribute, form in SPREAD_ROWS:
+                row = {"": label}
+                for side, spread in spreads.items():
+                    figure = spread.figures.get(attribute)
+                    row[side] = "" if figure is None else " / ".join(form.format(v) for v in figure)
+                rows.append(row)
         out.append(_render_table(rows))
         for side, m in sides.items():
             if m.ok:
@@ -506,6 +543,156 @@ def cmd_validate(args: argparse.Namespace) -> None:
     _emit(scenario.to_dict(), args.format, f"{args.scenario}: valid scenario v1\n\n{scenario.to_yaml()}")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    """Decide the scenario and write the report; prints where it went."""
+    from advisor.present.report import ReportError, ReportInfo, report_format
+    from advisor.present.report_files import write_report
+
+    if bool(args.scenario) == bool(args.id):
+        raise ReportError(
+            "report: give a scenario file or --id of a saved scenario, not both "
+            "(advisor report SCENARIO -o report.html, or advisor report --id NAME -o report.html)"
+        )
+    if args.version is not None and not args.id:
+        raise ReportError("version: only with --id (a saved scenario's version)")
+    fmt = report_format(args.output, args.format)  # a wrong suffix fails before the work
+    info = ReportInfo(prepared_for=args.prepared_for, prepared_by=args.prepared_by)
+    from advisor.engine.recommend import recommend
+
+    if args.id:
+        from advisor.data.store import open_store
+
+        scenario = open_store().open(args.id, args.version).scenario
+    else:
+        from advisor.data.scenarios import load_scenario
+
+        scenario = load_scenario(args.scenario)
+    recommendation = recommend(scenario, rules=args.rules)
+    path = write_report(recommendation, args.output, fmt, info)
+    print(f"advisor: wrote {fmt.upper()} report to {path} ({path.stat().st_size:,} bytes)", file=sys.stderr)
+
+
+def _store_parser(commands: Any) -> None:
+    store = commands.add_parser(
+        "store",
+        help="saved scenarios with their results and versions (SQLite in the data folder, or ADVISOR_DB_URL)",
+    )
+    actions = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="saved scenarios, most recently saved first")
+    listing.add_argument("--search", metavar="TEXT", help="keep those whose name or scenario contains TEXT")
+    _format_arg(listing)
+    save = actions.add_parser("save", help="save a scenario file and its recommendation; saving again adds a version")
+    save.add_argument("scenario", help="scenario file (.yaml or .json)")
+    save.add_argument("--name", metavar="NAME", help="save under this name (default: the scenario's name)")
+    _format_arg(save)
+    show = actions.add_parser("show", aliases=["open"], help="a saved scenario: summary, link and scenario file")
+    show.add_argument("ref", metavar="NAME_OR_ID", help="the saved scenario's name or short id")
+    show.add_argument("--version", type=_positive_int, metavar="N", help="this version (default: the current one)")
+    show.add_argument(
+        "--format", choices=("table", "yaml", "json"), default="table", help="yaml: the scenario file only"
+    )
+    history = actions.add_parser("history", help="every version of a saved scenario, newest first")
+    history.add_argument("ref", metavar="NAME_OR_ID")
+    _format_arg(history)
+    diff = actions.add_parser("diff", help="what changed from version N to the current version (or --against M)")
+    diff.add_argument("ref", metavar="NAME_OR_ID")
+    diff.add_argument("version", type=_positive_int, metavar="N")
+    diff.add_argument("--against", type=_positive_int, metavar="M", help="compare with version M instead")
+    _format_arg(diff)
+    rename = actions.add_parser("rename", help="rename a saved scenario (its link and history stay)")
+    rename.add_argument("ref", metavar="NAME_OR_ID")
+    rename.add_argument("new_name", metavar="NEW_NAME")
+    delete = actions.add_parser("delete", help="delete a saved scenario and all its versions")
+    delete.add_argument("ref", metavar="NAME_OR_ID")
+
+
+def _when(moment: Any) -> str:
+    return str(moment.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def cmd_store(args: argparse.Namespace) -> None:
+    """The scenario store; every error (unknown name, locked or damaged store) is one line."""
+    from advisor.data.store import open_store, public_base_url
+    from advisor.data.store import short_link as link_under
+
+    base = public_base_url()  # a bad ADVISOR_PUBLIC_URL stops before anything is written
+
+    def short_link(saved_id: str) -> str:
+        return link_under(saved_id, base)
+
+    store = open_store()
+    action = "show" if args.store_command == "open" else args.store_command
+    try:
+        if action == "list":
+            found = store.list(search=args.search)
+            data = [{**s.to_dict(), "link": short_link(s.id)} for s in found]
+            rows = [
+                {"id": s.id, "name": s.name, "versions": s.versions, "updated": _when(s.updated_at),
+                 "monthly_usd": s.total_monthly_cost_usd}
+                for s in found
+            ]  # fmt: skip
+            empty = "(no saved scenarios match)" if args.search else "(no saved scenarios yet: advisor store save FILE)"
+            _emit(data, args.format, _render_table(rows) if rows else empty)
+        elif action == "save":
+            from advisor.data.scenarios import load_scenario
+            from advisor.engine.recommend import recommend
+
+            scenario = load_scenario(args.scenario)
+            saved = store.save(scenario, name=args.name, result=recommend(scenario).to_dict())
+            link = short_link(saved.id)
+            _emit(
+                {"id": saved.id, "name": saved.name, "version": saved.version, "link": link},
+                args.format,
+                f"saved {saved.name!r} as version {saved.version} (id {saved.id})\nlink: {link}",
+            )
+        elif action == "show":
+            opened = store.open(args.ref, args.version)
+            if args.format == "yaml":
+                print(opened.scenario_text, end="")
+            elif args.format == "json":
+                _emit({**opened.to_dict(), "link": short_link(opened.id)}, "json", "")
+            else:
+                print(_saved_summary(opened, short_link(opened.id)))
+        elif action == "history":
+            versions = store.history(args.ref)
+            rows = [
+                {"version": v.version, "saved": _when(v.saved_at), "monthly_usd": v.total_monthly_cost_usd,
+                 "current": "yes" if v.current else ""}
+                for v in versions
+            ]  # fmt: skip
+            _emit([v.to_dict() for v in versions], args.format, _render_table(rows))
+        elif action == "diff":
+            difference = store.compare(args.ref, args.version, args.against)
+            _emit(difference.to_dict(), args.format, difference.text().rstrip("\n"))
+        elif action == "rename":
+            before = store.get(args.ref)
+            after = store.rename(args.ref, args.new_name)
+            print(f"renamed {before.name!r} to {after.name!r} (id {after.id}; its link and history stay)")
+        elif action == "delete":
+            gone = store.delete(args.ref)
+            print(f"deleted {gone.name!r} and its {gone.versions} version(s)")
+    finally:
+        store.close()
+
+
+def _saved_summary(opened: Any, link: str) -> str:
+    current = "current" if opened.current else f"an older one; the current is {opened.latest_version}"
+    lines = [
+        f"{opened.name}  (id {opened.id})",
+        f"  version {opened.version} ({current}), saved {_when(opened.saved_at)}",
+        f"  link: {link}",
+    ]
+    result = opened.result or {}
+    if isinstance(result.get("total_monthly_cost_usd"), int | float):
+        lines.append(f"  total per month: ${result['total_monthly_cost_usd']:,.2f}")
+    for workload in result.get("workloads", []):
+        pick = workload.get("pick") or "no option meets all constraints"
+        cost = workload.get("monthly_cost_usd")
+        money = f" - ${cost:,.2f}/month" if isinstance(cost, int | float) else ""
+        lines.append(f"  {workload.get('name')}: {workload.get('verdict', '?').upper()}, {pick}{money}")
+    return "\n".join([*lines, "", opened.scenario_text.rstrip("\n")])
+
+
 HANDLERS = {
     "catalog": cmd_catalog,
     "fit": cmd_fit,
@@ -513,6 +700,8 @@ HANDLERS = {
     "recommend": cmd_recommend,
     "validate": cmd_validate,
     "compare": cmd_compare,
+    "report": cmd_report,
+    "store": cmd_store,
 }
 
 

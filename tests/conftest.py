@@ -13,10 +13,11 @@ EXAMPLES = REPO / "examples"
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point caches and the measurement store at tmp_path; drop keys a developer may have set."""
+    """Point caches, the measurement store and the scenario store at tmp_path; drop keys and store addresses a
+    developer may have set."""
     home = tmp_path / "advisor-home"
     monkeypatch.setenv("ADVISOR_HOME", str(home))
-    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ADVISOR_DEBUG"):
+    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ADVISOR_DEBUG", "ADVISOR_DB_URL", "ADVISOR_PUBLIC_URL"):
         monkeypatch.delenv(key, raising=False)
     return home
 
