@@ -44,8 +44,8 @@ run: $(STAMP) browser-deps
 		--browser.gatherUsageStats false
 
 lint: $(STAMP)
-	$(BIN)/ruff check advisor tests bench pages scripts streamlit_app.py
-	$(BIN)/ruff format --check advisor tests bench pages scripts streamlit_app.py
+	$(BIN)/ruff check advisor tests bench pages scripts notebooks streamlit_app.py
+	$(BIN)/ruff format --check advisor tests bench pages scripts notebooks streamlit_app.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

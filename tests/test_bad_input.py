@@ -326,7 +326,7 @@ def test_load_scenario_raises_scenario_error(name: str, tmp_path: Path) -> None:
 GOOD_EDGE_CASES = {
     "hardware-alias": (add("hardware:\n  profile: RTX 4090\n"), ".yaml", "profile: rtx-4090"),
     "domain-data-yes": (add("    domain_data: yes\n"), ".yaml", "domain_data: true"),
-    "rpd-1e3": (edit("requests_per_day: 100", "requests_per_day: 1e3"), ".yaml", "requests_per_day: 1000.0"),
+    "rpd-1e3": (edit("requests_per_day: 100", "requests_per_day: 1e3"), ".yaml", "requests_per_day: 1000\n"),
     "utf8-bom": ("\ufeff" + GOOD, ".yaml", "name: Test scenario"),
     "json-tabs-exponent-emoji": (
         json.dumps(

@@ -18,6 +18,7 @@ from advisor.engine.fit import Deployment, capacity, replicas_needed
 from advisor.engine.options import Option, api_options, self_hosted_options
 from advisor.errors import AdvisorError
 from advisor.schema.scenario import Assumptions, Scenario, Workload
+from advisor.schema.vocabulary import size_class_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -206,6 +207,8 @@ def sensitivity(
     scenario: Scenario | None = None,
     workload: str | None = None,
     catalog: Catalog | None = None,
+    hybrids: bool = False,
+    ranked: Any = None,
 ) -> pd.DataFrame:
     """Monthly cost over the grid volumes x input tokens x output tokens x options, in one vectorised pass.
 
@@ -213,17 +216,33 @@ def sensitivity(
     Given a `scenario` (and optionally the name of one of its workloads, default the first) and neither of those,
     the options are the ones `recommend()` ranks for that workload - its API models and the open-weight models
     that fit, on the hardware it chose - with the scenario's assumptions, ownership, peak factor and cached share.
-    Returns a long DataFrame: volume, input_tokens, output_tokens, option, kind, monthly_cost_usd, replicas.
-    Self-hosted capacity uses no latency target here (a sweep asks what it costs, not whether it is fast).
+    `ranked` is recommend()'s result for that workload (a WorkloadRecommendation): it fills the `viable` column and,
+    with `hybrids=True`, adds the hybrid pairings it built, costed by the engine's own formula at the workload's
+    token shape. advisor.sensitivity (advisor.engine.sweep.sensitivity) passes it for you.
+    Returns a long DataFrame (SENSITIVITY_COLUMNS): volume and requests_per_day (the same), input_tokens,
+    output_tokens, option and label (the same), kind (api, self_hosted or hybrid), class (slm, llm or hybrid),
+    viable (with a scenario: the option meets every hard rule; without one: unknown, <NA>), monthly_cost_usd,
+    replicas (of a self-hosted option; NaN otherwise).
+    Self-hosted capacity uses no latency target here (a grid asks what options cost as they are; to re-decide at
+    each point, sizing the options for it, use advisor.engine.sweep.sweep).
     """
     import pandas as pd
 
     cat = catalog or default_catalog()
+    viable_by_label: dict[str, bool] = {}
+    pairings: list[Option] = []
+    shape_of_workload: tuple[int, int] | None = None
     if scenario is not None and api_models is None and deployments is None:
         chosen = _named_workload(scenario, workload)
         options = single_options(scenario, chosen, cat, variant)
         api_models = [o.label for o in options if o.provider is not None]
         deployments = [o.deployment_spec for o in options if o.deployment_spec is not None and o.fits]
+        if ranked is not None:
+            viable_by_label = {r.option.label: r.viable for r in ranked.options}
+            pairings = [r.option for r in ranked.options if hybrids and r.option.small is not None]
+        elif hybrids:
+            raise AdvisorError("sensitivity: hybrids=True needs `ranked` (use advisor.sensitivity, which passes it)")
+        shape_of_workload = (chosen.input_tokens, chosen.output_tokens)
         assumptions = scenario.assumptions
         ownership = scenario.hardware.ownership
         peak_factor = chosen.peak_factor
@@ -248,33 +267,84 @@ def sensitivity(
             kinds.append("api")
             blocks.append(np.broadcast_to(monthly[..., k], grid_shape))
             replica_blocks.append(np.full(grid_shape, np.nan))
+    classes: list[str] = []
+    notes = {f"{n.provider}/{n.model}": n.size_class for n in cat.api_notes}
+    classes += [notes.get(ref, "llm") for ref in api_models or []]
+
     for deployment in deployments or []:
         replica = replica_monthly_cost(deployment, money, ownership)
         cap = capacity(deployment, i, o, i + o)
         replicas = replicas_needed(v, peak_factor, money.hours_per_day, cap.requests_per_s)
+        monthly_own = np.broadcast_to(replicas * replica.total_usd + money.ops_usd_per_month, grid_shape)
         labels.append(f"{deployment.model.id} {deployment.quant} on {deployment.count}x {deployment.hardware.id}")
         kinds.append("self_hosted")
-        blocks.append(np.broadcast_to(replicas * replica.total_usd + money.ops_usd_per_month, grid_shape))
+        classes.append(size_class_of(deployment.model.params_b))
+        blocks.append(monthly_own)
         replica_blocks.append(np.broadcast_to(replicas, grid_shape))
+    if pairings and ((i.size, o.size) != (1, 1) or (int(i.flat[0]), int(o.flat[0])) != shape_of_workload):
+        raise AdvisorError(
+            "sensitivity: hybrids are costed at the workload's own token shape; to vary tokens, use "
+            "advisor.sweep(scenario, input_tokens=..., output_tokens=...), which rebuilds them at each point"
+        )
+    for pairing in pairings:
+        blocks.append(_hybrid_cost(pairing, chosen, v, money, grid_shape))
+        labels.append(pairing.label)
+        kinds.append("hybrid")
+        classes.append("hybrid")
+        replica_blocks.append(np.full(grid_shape, np.nan))
     if not blocks:
         raise AdvisorError("sensitivity: give at least one API model or deployment")
     cells = int(np.prod(grid_shape))
     n_options = len(blocks)
     costs = np.stack(blocks, axis=-1)  # (V, I, O, options)
+    codes = np.tile(np.arange(n_options), cells)
+    volume_column = np.repeat(np.broadcast_to(v, grid_shape).ravel(), n_options)
+    option_column = pd.Categorical.from_codes(codes, categories=labels)
+    viable = pd.array([viable_by_label.get(label) if viable_by_label else None for label in labels], dtype="boolean")
     return pd.DataFrame(
         {
-            "volume": np.repeat(np.broadcast_to(v, grid_shape).ravel(), n_options),
+            "volume": volume_column,
+            "requests_per_day": volume_column,
             "input_tokens": np.repeat(np.broadcast_to(i, grid_shape).ravel(), n_options),
             "output_tokens": np.repeat(np.broadcast_to(o, grid_shape).ravel(), n_options),
-            "option": pd.Categorical.from_codes(np.tile(np.arange(n_options), cells), categories=labels),
+            "option": option_column,
+            "label": option_column,
             "kind": pd.Categorical.from_codes(
-                np.tile(np.array([0 if k == "api" else 1 for k in kinds]), cells),
-                categories=["api", "self_hosted"],
+                np.tile(np.array([KINDS.index(k) for k in kinds]), cells), categories=list(KINDS)
             ),
+            "class": pd.Categorical.from_codes(
+                np.tile(np.array([CLASSES.index(c) for c in classes]), cells), categories=list(CLASSES)
+            ),
+            "viable": viable[codes],
             "monthly_cost_usd": costs.ravel(),
             "replicas": np.stack(replica_blocks, axis=-1).ravel(),
-        }
+        },
+        columns=list(SENSITIVITY_COLUMNS),
     )
+
+
+KINDS = ("api", "self_hosted", "hybrid")
+CLASSES = ("slm", "llm", "hybrid")
+SENSITIVITY_COLUMNS = (
+    "volume",
+    "requests_per_day",
+    "input_tokens",
+    "output_tokens",
+    "option",
+    "label",
+    "kind",
+    "class",
+    "viable",
+    "monthly_cost_usd",
+    "replicas",
+)
+"""Columns of sensitivity(), in order (volume and requests_per_day hold the same; so do option and label)."""
+
+
+def _hybrid_cost(pairing: Option, workload: Workload, v: np.ndarray, money: Assumptions, shape: Any) -> np.ndarray:
+    """A hybrid's monthly cost over the grid's volumes, by the engine's own formula (advisor.engine.options)."""
+    costs = np.array([pairing.usd_at(float(x), workload, money, "expected") for x in v.ravel()])
+    return np.broadcast_to(costs.reshape(-1, 1, 1), shape)
 
 
 def _named_workload(scenario: Scenario, name: str | None) -> Workload:
@@ -285,3 +355,84 @@ def _named_workload(scenario: Scenario, name: str | None) -> Workload:
             return workload
     known = ", ".join(w.name for w in scenario.workloads)
     raise AdvisorError(f"workload: no workload named {name!r} in the scenario (it has: {known})")
+
+
+OPTIONS_COLUMNS = (
+    "workload",
+    "rank",
+    "label",
+    "class",
+    "deployment",
+    "viable",
+    "is_pick",
+    "excluded_by",
+    "model",
+    "provider",
+    "hardware",
+    "quant",
+    "capability",
+    "monthly_cost_usd",
+    "cost_low_usd",
+    "cost_high_usd",
+    "per_request_usd",
+    "api_usd",
+    "hardware_usd",
+    "energy_usd",
+    "ops_usd",
+    "replicas",
+    "est_first_token_ms",
+    "est_total_ms",
+    "est_tokens_per_s",
+    "score",
+    "small_share",
+)
+"""Columns of options_table(), in order: one row per option recommend() ranked, per workload.
+
+rank: 1 is the pick when it is viable. class: slm, llm or hybrid. deployment: api, self_hosted, local or mixed.
+viable: meets every hard rule; excluded_by: the hard rules it breaks, comma-separated. Costs are USD a month at
+the workload's volume (expected, and the low-high band of the speed estimate), per_request_usd per request, split
+into api / hardware / energy / ops. est_*: estimated p95 first token and whole answer (ms), decode speed (tokens/s).
+score: the soft rules' points. small_share: the share of requests a hybrid's small model keeps."""
+
+
+def options_table(recommendation: Any) -> pd.DataFrame:
+    """Every option of every workload of a Recommendation as one DataFrame with stable columns (OPTIONS_COLUMNS)."""
+    import pandas as pd
+
+    rows = []
+    assumptions = recommendation.scenario.assumptions
+    for result in recommendation.workloads:
+        pick = result.pick
+        volume = result.workload.requests_per_day
+        for rank, ranked in enumerate(result.options, start=1):
+            o = ranked.option
+            split = ranked.breakdown_usd or o.breakdown_usd(volume, result.workload, assumptions)
+            rows.append(
+                {
+                    "workload": result.workload.name,
+                    "rank": rank,
+                    "label": o.label,
+                    "class": o.kind,
+                    "deployment": o.deployment,
+                    "viable": ranked.viable,
+                    "is_pick": ranked is pick,
+                    "excluded_by": ", ".join(ranked.excluded_by),
+                    "model": o.model,
+                    "provider": o.provider,
+                    "hardware": o.hardware,
+                    "quant": o.quant,
+                    "capability": o.capability,
+                    "monthly_cost_usd": ranked.monthly_usd["expected"],
+                    "cost_low_usd": ranked.monthly_usd["low"],
+                    "cost_high_usd": ranked.monthly_usd["high"],
+                    "per_request_usd": ranked.monthly_usd["expected"] / (volume * assumptions.days_per_month),
+                    **{key: split.get(key, 0.0) for key in ("api_usd", "hardware_usd", "energy_usd", "ops_usd")},
+                    "replicas": ranked.replicas,
+                    "est_first_token_ms": o.est_first_token_ms,
+                    "est_total_ms": o.est_total_ms,
+                    "est_tokens_per_s": o.est_tokens_per_s,
+                    "score": ranked.score,
+                    "small_share": o.small_share,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(OPTIONS_COLUMNS))

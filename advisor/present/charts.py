@@ -75,8 +75,9 @@ def cost_curve_figure(
             )
         )
     figure.update_layout(
+        title={"text": "Options held fixed across volumes (not re-decided)", "font": {"size": 13}},
         height=460,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
         hovermode="closest",
     )
@@ -132,9 +133,11 @@ def top_options(result: WorkloadRecommendation, limit: int = 5) -> list[RankedOp
     return chosen
 
 
-def option_names(options: list[RankedOption]) -> dict[str, str]:
-    """A short display name per option label (hybrid labels run to a hundred characters); distinct, like labels."""
-    names = {r.option.label: _short_name(r.option) for r in options}
+def option_names(options: list[RankedOption], display: dict[str, str] | None = None) -> dict[str, str]:
+    """A short display name per option label (hybrid labels run to a hundred characters); distinct, like labels.
+
+    `display` gives names to use instead (a report names models and hardware rather than showing their ids)."""
+    names = {r.option.label: (display or {}).get(r.option.label) or _short_name(r.option) for r in options}
     counts: dict[str, int] = {}
     for name in names.values():
         counts[name] = counts.get(name, 0) + 1
@@ -174,9 +177,9 @@ def _log_range(values: list[float], pad: float = 1.25) -> list[float]:
     return [math.log10(min(drawable) / pad), math.log10(max(drawable) * pad)]
 
 
-def _tick_labels(options: list[RankedOption]) -> dict[str, Any]:
+def _tick_labels(options: list[RankedOption], display: dict[str, str] | None = None) -> dict[str, Any]:
     """Category tick labels with the option's colour as a dot, so bars read against the volume chart's legend."""
-    names, colours = option_names(options), option_colours(options)
+    names, colours = option_names(options, display), option_colours(options)
     labels = [r.option.label for r in options]
     return {
         "tickvals": [names[label] for label in labels],
@@ -205,6 +208,7 @@ def volume_cost_figure(
     options: list[RankedOption],
     low: float | None = None,
     high: float | None = None,
+    display: dict[str, str] | None = None,
 ) -> go.Figure:
     """Monthly cost vs requests/day (log-log) for `options`, each with its low-high band, the workload's volume
     dotted and the break-even volume starred. Own-hardware curves step: each step is one more replica."""
@@ -218,7 +222,7 @@ def volume_cost_figure(
     high = high if high is not None else max(volume * SPAN_FACTOR, max(anchors) * 3)
     extra = [v for v in anchors if low <= v <= high]
     grid = np.unique(np.concatenate([np.geomspace(low, high, CURVE_POINTS), extra]))
-    names, colours = option_names(options), option_colours(options)
+    names, colours = option_names(options, display), option_colours(options)
 
     figure = go.Figure()
     drawn: list[float] = []
@@ -299,6 +303,9 @@ def volume_cost_figure(
         )
     legend_rows = math.ceil((len(options) + 2) / 2)
     figure.update_layout(
+        # These options were sized (hardware, replica capacity) for the workload's volume and are held so across
+        # the axis; advisor.sweep() and sweep_cost_figure re-decide at each volume instead.
+        title={"text": f"Options as sized for {per_day(volume)}, held fixed across volumes", "font": {"size": 13}},
         height=430 + 22 * legend_rows,
         margin=MARGIN,
         font=FONT,
@@ -343,13 +350,14 @@ def breakdown_figure(
     assumptions: Assumptions,
     options: list[RankedOption],
     requests_per_day: float | None = None,
+    display: dict[str, str] | None = None,
 ) -> go.Figure:
     """Stacked horizontal bars per option: API tokens, hardware, energy and ops, at the workload's volume."""
     import plotly.graph_objects as go
 
     workload = result.workload
     volume = workload.requests_per_day if requests_per_day is None else requests_per_day
-    names = option_names(options)
+    names = option_names(options, display)
     y = [names[r.option.label] for r in options]
     parts = [r.option.breakdown_usd(volume, workload, assumptions) for r in options]
     figure = go.Figure()
@@ -383,15 +391,15 @@ def breakdown_figure(
     )
     _bar_layout(figure, len(options), f"Monthly cost at {per_day(volume)} (USD)")
     figure.update_xaxes(tickprefix="$", tickformat=",.0f", range=[0, max(totals, default=1.0) * 1.25 or 1.0])
-    figure.update_yaxes(**_tick_labels(options))
+    figure.update_yaxes(**_tick_labels(options, display))
     return figure
 
 
-def cost_band_figure(options: list[RankedOption]) -> go.Figure:
+def cost_band_figure(options: list[RankedOption], display: dict[str, str] | None = None) -> go.Figure:
     """Per option the expected monthly cost with low-high whiskers: what the speed estimate's spread does to it."""
     import plotly.graph_objects as go
 
-    names, colours = option_names(options), option_colours(options)
+    names, colours = option_names(options, display), option_colours(options)
     figure = go.Figure()
     for ranked in options:
         band = ranked.monthly_usd
@@ -431,7 +439,7 @@ def cost_band_figure(options: list[RankedOption]) -> go.Figure:
     else:
         figure.update_xaxes(tickprefix="$", tickformat=",.0f", rangemode="tozero")
     # Room above the first row for its value label (the axis runs top-down: first option on top).
-    figure.update_yaxes(**_tick_labels(options), autorange=False, range=[len(options) - 0.5, -0.8])
+    figure.update_yaxes(**_tick_labels(options, display), autorange=False, range=[len(options) - 0.5, -0.8])
     return figure
 
 
@@ -514,4 +522,175 @@ def latency_figure(result: WorkloadRecommendation, options: list[RankedOption]) 
     figure.update_layout(margin={**MARGIN, "t": 40})
     figure.update_xaxes(gridcolor="#E5E7EB")
     figure.update_yaxes(**_tick_labels(options), row=1, col=1)
+    return figure
+
+
+# ---- figures over a sweep (advisor.engine.sweep): the options re-decided and re-sized at every point ---------------
+
+CLASS_COLOURS = {"slm": "#4E79A7", "llm": "#F28E2B", "hybrid": "#59A14F"}
+CLASS_NAMES = {"slm": "Small model (SLM)", "llm": "Large model (LLM)", "hybrid": "Hybrid"}
+
+
+def sweep_cost_figure(frame: pd.DataFrame, workload: str | None = None) -> go.Figure:
+    """Monthly cost by requests/day (log-log) of the best SLM, LLM and hybrid, re-decided at each volume, the pick
+    marked and the volumes where one class becomes cheaper than another starred.
+
+    `frame` is advisor.sweep() output over a volume axis (one token shape and price factor); `workload` picks one of
+    its workloads (default: the first)."""
+    import plotly.graph_objects as go
+
+    from advisor.engine.sweep import break_evens
+
+    name = workload or str(frame["workload"].iloc[0])
+    rows = frame[frame["workload"] == name].sort_values("requests_per_day")
+    figure = go.Figure()
+    for kind in ("slm", "llm", "hybrid"):
+        part = rows[rows["class"] == kind]
+        figure.add_trace(
+            go.Scatter(
+                x=part["requests_per_day"],
+                y=part["monthly_cost_usd"].where(part["monthly_cost_usd"] > 0),
+                name=CLASS_NAMES[kind],
+                meta={"class": kind},
+                mode="lines",
+                line={"color": CLASS_COLOURS[kind], "width": 2.5},
+                customdata=part["label"].fillna("no option meets every rule"),
+                hovertemplate="%{x:,.0f}/day: %{y:$,.2f} per month<br>%{customdata}<extra>"
+                + CLASS_NAMES[kind]
+                + "</extra>",
+            )
+        )
+    picks = rows[rows["is_pick"]]
+    figure.add_trace(
+        go.Scatter(
+            x=picks["requests_per_day"],
+            y=picks["monthly_cost_usd"],
+            name="The pick",
+            meta={"marker": "pick"},
+            mode="markers",
+            marker={"color": [CLASS_COLOURS[k] for k in picks["class"]], "size": 7, "line": {"width": 1}},
+            customdata=picks["label"],
+            hovertemplate="Pick at %{x:,.0f}/day: %{customdata}<extra></extra>",
+        )
+    )
+    crossings = break_evens(rows)
+    wide = rows.pivot_table(index="requests_per_day", columns="class", values="monthly_cost_usd")
+    for crossing in crossings.itertuples():
+        at = float(
+            np.interp(
+                math.log10(crossing.requests_per_day),
+                np.log10(wide.index.to_numpy()),
+                wide[crossing.cheaper].to_numpy(),
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[crossing.requests_per_day],
+                y=[at],
+                name=f"{crossing.cheaper.upper()} cheaper than {crossing.dearer.upper()} above "
+                f"{_volume_text(crossing.requests_per_day)}/day",
+                meta={"marker": "break_even", "cheaper": crossing.cheaper, "dearer": crossing.dearer},
+                mode="markers",
+                marker={"symbol": "star", "size": 15, "color": STAR_COLOUR, "line": {"width": 1, "color": "#374151"}},
+                hovertemplate="Break-even ≈ %{x:,.0f}/day<extra></extra>",
+            )
+        )
+    costs = [float(c) for c in rows["monthly_cost_usd"] if math.isfinite(c) and c > 0] or [1.0, 10.0]
+    volumes = [float(rows["requests_per_day"].min()), float(rows["requests_per_day"].max())]
+    figure.update_layout(
+        title=f"{name}: best option of each kind, re-decided at each volume",
+        height=480,
+        margin={**MARGIN, "t": 50},
+        font=FONT,
+        plot_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0},
+    )
+    figure.update_xaxes(type="log", title="Requests per day", gridcolor="#E5E7EB", **log_ticks(volumes[0], volumes[1]))
+    figure.update_yaxes(
+        type="log", title="Monthly cost (USD)", gridcolor="#E5E7EB", **log_ticks(min(costs), max(costs), "$")
+    )
+    return figure
+
+
+def break_even_surface_figure(
+    frame: pd.DataFrame, workload: str | None = None, tokens: str = "input_tokens"
+) -> go.Figure:
+    """The pick over volume x tokens per request: a heatmap coloured by the kind picked (SLM, LLM, hybrid), where
+    the colour changes is the break-even line. `frame` is advisor.sweep() over volume and `tokens`
+    (input_tokens or output_tokens)."""
+    import plotly.graph_objects as go
+
+    name = workload or str(frame["workload"].iloc[0])
+    picks = frame[(frame["workload"] == name) & frame["is_pick"]]
+    codes = {"slm": 0, "llm": 1, "hybrid": 2}
+    grid = picks.pivot_table(index=tokens, columns="requests_per_day", values="class", aggfunc="first")
+    labels = picks.pivot_table(index=tokens, columns="requests_per_day", values="label", aggfunc="first")
+    costs = picks.pivot_table(index=tokens, columns="requests_per_day", values="monthly_cost_usd", aggfunc="first")
+    z = grid.apply(lambda column: column.map(codes)).to_numpy(dtype=float)
+    scale = []
+    for kind, code in codes.items():
+        scale += [[code / 3, CLASS_COLOURS[kind]], [(code + 1) / 3, CLASS_COLOURS[kind]]]
+    figure = go.Figure(
+        go.Heatmap(
+            x=grid.columns.to_numpy(dtype=float),
+            y=grid.index.to_numpy(dtype=float),
+            z=z,
+            zmin=0,
+            zmax=3,
+            colorscale=scale,
+            customdata=np.dstack([labels.to_numpy(dtype=object), costs.to_numpy(dtype=float)]),
+            colorbar={"tickvals": [0.5, 1.5, 2.5], "ticktext": [CLASS_NAMES[k] for k in codes], "title": "Pick"},
+            hovertemplate="%{x:,.0f}/day, %{y:,.0f} tokens<br>%{customdata[0]}<br>%{customdata[1]:$,.2f} per month"
+            "<extra></extra>",
+        )
+    )
+    volumes = [float(grid.columns.min()), float(grid.columns.max())]
+    figure.update_layout(
+        title=f"{name}: the pick by volume and {tokens.replace('_', ' ')} (re-decided at each point)",
+        height=480,
+        margin={**MARGIN, "t": 50},
+        font=FONT,
+    )
+    figure.update_xaxes(type="log", title="Requests per day", **log_ticks(volumes[0], volumes[1]))
+    figure.update_yaxes(title=tokens.replace("_", " ").capitalize() + " per request")
+    return figure
+
+
+def tornado_figure(frame: pd.DataFrame) -> go.Figure:
+    """Which assumption moves the monthly bill most: horizontal bars from the bill at -change to +change around
+    today's, largest swing on top. `frame` is advisor.tornado() output."""
+    import plotly.graph_objects as go
+
+    base = float(frame["base_monthly_cost_usd"].iloc[0]) if len(frame) else 0.0
+    figure = go.Figure()
+    for side, column, colour in (
+        ("low", "low_monthly_cost_usd", "#4E79A7"),
+        ("high", "high_monthly_cost_usd", "#E15759"),
+    ):
+        values = frame["low_value" if side == "low" else "high_value"]
+        figure.add_trace(
+            go.Bar(
+                y=frame["assumption"],
+                x=frame[column] - base,
+                base=base,
+                orientation="h",
+                name=f"assumption x{values.iloc[0]:g}" if len(frame) else side,
+                meta={"side": side},
+                marker={"color": colour},
+                customdata=frame[column],
+                hovertemplate="%{customdata:$,.2f} per month<extra>%{y}</extra>",
+            )
+        )
+    figure.add_vline(x=base, line={"color": "#374151", "width": 1.5})
+    figure.update_layout(
+        title=f"What moves the monthly bill (today: ${base:,.0f}), each assumption alone, re-decided",
+        barmode="overlay",
+        height=140 + 40 * max(len(frame), 1),
+        margin={**MARGIN, "t": 50},
+        font=FONT,
+        plot_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+    )
+    figure.update_xaxes(title="Monthly cost (USD)", tickprefix="$", tickformat=",.0f", gridcolor="#E5E7EB")
+    figure.update_yaxes(autorange="reversed", automargin=True)
     return figure
