@@ -74,11 +74,13 @@ def test_fit_json(capsys: pytest.CaptureFixture[str]) -> None:
             "memory_gb": {"weights": 8.532, "kv_cache": 0.537, "overhead": 0.5, "total": 9.569, "available": 24.0},
             "fits": True,
             "tokens_per_s": {"low": 56.0, "expected": 73.25, "high": 91.87},
-            "first_token_ms": {"low": 377.1, "expected": 635.2, "high": 1093.3},
+            "first_token_ms": {"low": 343.3, "expected": 511.2, "high": 706.6},
             "basis": "estimated",
             "device_count": 1,
             "prompt_tokens": 4096,
             "gpu_layer_share": None,
+            "engine": "llama.cpp",
+            "first_token_p95_ms": 706.6,
         }
     )
 
