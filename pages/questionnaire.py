@@ -283,6 +283,34 @@ def constraints_section() -> None:
                 + " With regulated data, list only providers you have a BAA / DPA with.",
             )
             inline_problem(skey("allowed_providers"))
+        st.checkbox(
+            "Own hardware on our premises only (no rented cloud GPUs)",
+            key=skey("on_premises_only"),
+            help=Constraints.model_fields["on_premises_only"].description,
+        )
+        inline_problem(skey("on_premises_only"))
+
+
+OPTIMIZE_WORDS = {
+    "balanced": "Balanced: the best quality within 10% of the cheapest",
+    "cost": "Lowest monthly cost",
+    "latency": "Fastest first words",
+    "quality": "Best answers",
+}
+
+
+def priorities_section() -> None:
+    with st.container(border=True):
+        st.markdown("#### What matters most when options are otherwise equal?")
+        st.radio(
+            "Decide between equal options by",
+            list(OPTIMIZE_WORDS),
+            format_func=OPTIMIZE_WORDS.__getitem__,
+            key=skey("optimize_for"),
+            horizontal=True,
+            help=Scenario.model_fields["optimize_for"].description,
+        )
+        inline_problem(skey("optimize_for"))
 
 
 def hardware_section() -> None:
@@ -392,6 +420,7 @@ with st.form("q_form", border=False, enter_to_submit=False):
     )
     constraints_section()
     hardware_section()
+    priorities_section()
     if problems:
         count = len(problems)
         st.error(

@@ -6,15 +6,21 @@ this page start with `rec_`.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
-from advisor.engine.recommend import RankedOption, WorkloadRecommendation
+from advisor.engine.recommend import RankedOption, Recommendation, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import top_options, volume_cost_figure
+from advisor.present.pareto import pareto_figure
+from advisor.present.report import RULE_TITLES, ReportInfo
+from advisor.present.report_files import report_bytes, report_downloads
 from advisor.present.text import headline, recommendation_markdown
 from advisor.present.words import plain
 from pages import current_scenario, recommendation_for, require_entrypoint, usd
+from pages.store_ui import save_control
 
 require_entrypoint()
 
@@ -25,35 +31,63 @@ EFFECT_ICONS = {"excluded": ":material/block:", "favours": ":material/thumb_up:"
 
 OPTION_COLUMNS = {
     "#": st.column_config.NumberColumn(width="small"),
+    "Status": st.column_config.TextColumn(
+        width="medium",
+        help="✅ the pick · ✔️ meets every constraint · ➖ beaten on cost, speed and quality at once by another "
+        "option · ⛔ excluded by a hard rule (which, and why, in the last column).",
+    ),
     "Option": st.column_config.TextColumn(width="large"),
     "Monthly": st.column_config.NumberColumn(format="dollar", help="Expected monthly cost, USD."),
     "Low": st.column_config.NumberColumn(format="dollar", help="At the fast end of the speed estimate."),
     "High": st.column_config.NumberColumn(format="dollar", help="At the slow end of the speed estimate."),
-    "First token (ms)": st.column_config.NumberColumn(format="%.0f", help="Expected time to first token."),
+    "Quality": st.column_config.NumberColumn(
+        format="%.1f", help="Quality score 0-100: the capability tier moved by the model's task benchmarks."
+    ),
+    "First token p95 (ms)": st.column_config.NumberColumn(
+        format="%.0f", help="Time to the first words for 95% of requests (the slow end of the estimate)."
+    ),
+    "Whole answer (ms)": st.column_config.NumberColumn(format="%.0f", help="Time to the last word, p95."),
     "Tokens/s": st.column_config.NumberColumn(format="%.0f", help="Decode speed per sequence, expected."),
+    "Replicas": st.column_config.NumberColumn(format="%.0f", help="Copies of the model needed at peak."),
     "Points": st.column_config.NumberColumn(format="%g", help="Soft-rule points: the ranking's first key."),
-    "Status": st.column_config.TextColumn(width="large", help="OK, or the hard rules the option breaks and why."),
+    "Why not": st.column_config.TextColumn(width="large", help="The hard rules the option breaks, or what beats it."),
 }
+
+
+def _status(rank: int, ranked: RankedOption) -> tuple[str, str]:
+    if not ranked.viable:
+        titles = ", ".join(RULE_TITLES.get(rule, rule.replace("_", " ")) for rule in ranked.excluded_by)
+        return f"⛔ Excluded: {titles}", " ".join(ranked.why_excluded)
+    if rank == 1:
+        return "✅ The pick", ""
+    if ranked.dominated_by is not None:
+        return "➖ Beaten", f"{ranked.dominated_by} costs no more, is no slower and scores no lower."
+    return "✔️ Meets every constraint", ""
 
 
 def options_table(options: list[RankedOption]) -> pd.DataFrame:
     rows = []
     for rank, ranked in enumerate(options, start=1):
         o = ranked.option
+        status, why = _status(rank, ranked)
         rows.append(
             {
                 "#": rank,
+                "Status": status,
                 "Option": o.label,
                 "Class": o.kind.upper(),
                 "Runs": DEPLOYMENT_NAMES[o.deployment],
                 "Monthly": ranked.monthly_usd["expected"],
                 "Low": ranked.monthly_usd["low"],
                 "High": ranked.monthly_usd["high"],
-                "First token (ms)": o.est_first_token_ms,
+                "Quality": o.quality_score,
+                "First token p95 (ms)": o.est_first_token_p95_ms,
+                "Whole answer (ms)": o.est_total_ms,
                 "Tokens/s": o.est_tokens_per_s,
+                "Replicas": ranked.replicas,
                 "Basis": o.basis,
                 "Points": ranked.score,
-                "Status": "OK" if ranked.viable else "Excluded: " + " ".join(ranked.why_excluded),
+                "Why not": why,
             }
         )
     return pd.DataFrame(rows)
@@ -68,8 +102,8 @@ def verdict_card(result: WorkloadRecommendation) -> None:
             st.caption("The closest options and the rules they break are below.")
             return
         st.badge(
-            f"{VERDICT_NAMES[result.verdict]} · {DEPLOYMENT_NAMES[result.deployment]}",
-            color=VERDICT_COLOURS[result.verdict],
+            f"{VERDICT_NAMES[result.verdict or '']} · {DEPLOYMENT_NAMES[result.deployment or '']}",
+            color=VERDICT_COLOURS[result.verdict or ""],
         )
         low, high = pick.monthly_usd["low"], pick.monthly_usd["high"]
         band = "" if usd(low) == usd(high) else f"{usd(low)} to {usd(high)}"
@@ -88,7 +122,8 @@ def reasons_section(result: WorkloadRecommendation) -> None:
         st.markdown(f"##### {title}")
         for reason in reasons:
             icon = EFFECT_ICONS["excluded" if reason in excluded else "favours"]
-            st.markdown(f"{icon} **{plain(reason.text)}**  \n`{reason.rule}` · {plain(reason.effect)}")
+            title = RULE_TITLES.get(reason.rule, reason.rule.replace("_", " ").capitalize())
+            st.markdown(f"{icon} **{plain(reason.text)}**  \n{plain(title)} · {plain(reason.effect)}")
             st.caption(f"Source: {plain(reason.source)}")
 
 
@@ -127,6 +162,12 @@ def workload_detail(index: int, result: WorkloadRecommendation) -> None:
         key=f"rec_all_{index}",
         help="By default: the best few of each kind that pass, and the best excluded ones with why.",
     )
+    with st.expander("Trade-offs: cost against quality (bigger = faster first words)", icon=":material/scatter_plot:"):
+        st.plotly_chart(pareto_figure(result), key=f"rec_pareto_{index}")
+        st.caption(
+            "Solid: options no other option deployed the same way beats on cost, speed and quality at once. "
+            "Faint: beaten on every axis by one of them. The ring marks the pick."
+        )
     shown = result.shown_options(all_options=show_all)
     excluded = sum(not o.viable for o in result.options)
     st.markdown(f"##### Options, best first · {excluded} of {len(result.options)} excluded by a hard rule")
@@ -137,6 +178,30 @@ def workload_detail(index: int, result: WorkloadRecommendation) -> None:
         key=f"rec_options_{index}",
         height=min(38 + 35 * len(shown), 560),
     )
+
+
+def report_buttons(recommendation: Recommendation) -> None:
+    """The cost report in every format; each file is made when its button is pressed (the PDF takes seconds)."""
+    with st.popover("Cost report", icon=":material/summarize:", width="stretch"):
+        prepared_for = st.text_input("Prepared for", key="rec_report_for", max_chars=200)
+        prepared_by = st.text_input("Prepared by", key="rec_report_by", max_chars=200)
+        try:
+            info = ReportInfo(prepared_for=prepared_for, prepared_by=prepared_by)
+        except AdvisorError as e:
+            st.error(plain(str(e)), icon=":material/error:")
+            return
+        for download in report_downloads(recommendation.scenario):
+            st.download_button(
+                download.label,
+                functools.partial(report_bytes, recommendation, download.fmt, info),
+                file_name=download.file_name,
+                mime=download.mime,
+                key=f"rec_report_{download.fmt}",
+                help=download.unavailable,
+                disabled=download.unavailable is not None,
+                on_click="ignore",
+                width="stretch",
+            )
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
@@ -181,6 +246,8 @@ with actions:
         key="rec_json",
         width="stretch",
     )
+    report_buttons(recommendation)
+    save_control(scenario, "rec")
 
 cards = st.columns(min(len(recommendation.workloads), 3))
 for index, result in enumerate(recommendation.workloads):

@@ -94,7 +94,11 @@ def assert_shows_recommendation(at: AppTest, scenario: Scenario) -> None:
             badge = f"{VERDICT_BADGES[result.verdict]} · {DEPLOYMENT_NAMES[result.deployment]}"
             assert any(badge in m for m in markdown), (badge, markdown[:6])
         assert f"**{plain(headline(result))}**" in markdown
-    assert len(at.get("plotly_chart")) == len(expected.workloads)
+    charts = [chart.key for chart in at.get("plotly_chart")]
+    # Per workload: the cost by volume and the trade-off (Pareto) chart.
+    assert sorted(charts) == sorted(
+        f"rec_{kind}_{index}" for index in range(len(expected.workloads)) for kind in ("chart", "pareto")
+    )
     assert not at.error
 
 
@@ -257,7 +261,34 @@ def test_infeasible_scenario_shows_the_closest_options_and_all_options_on_reques
     assert any("No option meets all constraints" in str(w.value) for w in at.warning)
     table = at.dataframe[0].value
     assert list(table["Option"]) == [o.option.label for o in result.shown_options()]
-    assert all(status.startswith("Excluded: ") for status in table["Status"])
+    assert all(status.startswith("⛔ Excluded: ") for status in table["Status"])
     at.toggle(key="rec_all_0").set_value(True)
     rerun(at)
     assert len(at.dataframe[0].value) == len(result.options)
+
+
+def test_the_options_table_marks_the_pick_every_excluded_option_and_the_beaten_ones() -> None:
+    """Regulated data on the shoe store: the APIs are excluded and marked so wherever they sit, never as viable."""
+    data = example_scenarios()["shoe-store"].to_dict()
+    data["constraints"]["privacy"] = "regulated"
+    scenario = scenario_from_data(data)
+    at = open_app(query={QUERY_KEY: encode_scenario(scenario)})
+    at.switch_page("pages/recommendation.py")
+    rerun(at)
+    result = recommend(scenario).workloads[0]
+    at.toggle(key="rec_all_0").set_value(True)
+    rerun(at)
+    table = at.dataframe[0].value
+    assert list(table["Option"]) == [o.option.label for o in result.options]
+    by_label = {o.option.label: o for o in result.options}
+    assert table["Status"].iloc[0] == "✅ The pick"
+    for label, status, why in zip(table["Option"], table["Status"], table["Why not"], strict=True):
+        ranked = by_label[label]
+        if not ranked.viable:
+            assert status.startswith("⛔ Excluded: ") and why, label
+        elif ranked.dominated_by is not None and status != "✅ The pick":
+            assert status == "➖ Beaten" and ranked.dominated_by in why
+    apis = [label for label in table["Option"] if by_label[label].option.deployment == "api"]
+    assert apis and all(table.set_index("Option").loc[label, "Status"].startswith("⛔") for label in apis)
+    assert {"Quality", "First token p95 (ms)", "Whole answer (ms)", "Replicas"} <= set(table.columns)
+    assert len(at.get("plotly_chart")) >= 2  # the cost by volume and the trade-off chart

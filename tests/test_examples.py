@@ -16,9 +16,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
     ("shoe-store", "support-chat"): ("slm", "api", {"narrow_task", "api_much_cheaper", "first_token_too_slow"}),
     ("shoe-store", "product-descriptions"): ("llm", "api", {"open_ended_task", "low_volume", "api_much_cheaper"}),
     ("hospital-records", "clinical-note-summary"): (
-        "slm",
+        "llm",
         "self_hosted",
-        {"regulated_data_stays_in_house", "local_only_deployment", "narrow_task", "domain_data_to_tune"},
+        {"regulated_data_stays_in_house", "local_only_deployment", "narrow_task", "domain_data_to_tune", "ranking"},
     ),
     ("reviews-sentiment", "review-sentiment"): (
         "slm",
@@ -28,7 +28,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
     ("legal-research", "case-law-research"): (
         "llm",
         "api",
-        {"frontier_quality", "multi_step_reasoning", "long_context", "confidential_data", "provider_not_allowed"},
+        {"frontier_quality", "multi_step_reasoning", "long_context", "provider_not_allowed"},
     ),
     ("mobile-offline", "voice-commands"): (
         "slm",
@@ -37,9 +37,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
     ),
     ("mobile-offline", "note-summaries"): ("slm", "local", {"air_gapped_no_api", "device_hardware", "narrow_task"}),
     ("agentic-customer-service", "support-agent-steps"): (
-        "hybrid",
+        "llm",
         "self_hosted",
-        {"agentic_pipeline", "confidential_data", "high_volume", "domain_data_to_tune"},
+        {"agentic_pipeline", "confidential_data", "high_volume", "domain_data_to_tune", "ranking"},
     ),
     ("contract-analysis", "contract-review"): (
         "llm",
@@ -51,7 +51,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
         "api",
         {"many_languages", "low_resource_languages"},
     ),
-    ("team-assistant", "team-questions"): ("slm", "api", {"narrow_task", "confidential_data", "basic_quality"}),
+    ("team-assistant", "team-questions"): ("slm", "api", {"narrow_task", "basic_quality"}),
 }
 
 

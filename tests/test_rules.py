@@ -80,7 +80,17 @@ CASES: dict[str, tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, An
     # 200 requests a day and only OpenAI allowed (no small model behind its API): a rented L4 kept up all month
     # for a small model loses to paying per token.
     "llm_much_cheaper": (({"requests_per_day": 200}, {"constraints": {"allowed_providers": ["openai"]}}), ({}, {})),
-    "hybrid_saves": ((REVIEWS, {"hardware": {"profile": "jetson-orin-nano", "ownership": "owned"}}), ({}, {})),
+    # Any API hybrid (an 8B on Groq keeping the routine share) undercuts the large models; air-gapped, no API is
+    # left and a pair on own GPUs costs more than one model.
+    "hybrid_saves": (({}, {}), ({}, {"constraints": {"privacy": "air_gapped"}})),
+    "rented_hardware_not_on_premises": (({}, {"constraints": {"on_premises_only": True}}), ({}, {})),
+    # Gemma 3 270M (a base model) fits the L4; with in-domain data it could be tuned, so it is not ruled out.
+    "base_model_without_tuning_data": (({}, {}), ({"domain_data": True}, {})),
+    "regulated_on_rented_cloud": (
+        ({}, {"constraints": {"privacy": "regulated"}}),
+        ({}, {"constraints": {"privacy": "regulated"}, "hardware": OWNED_4090}),
+    ),
+    "no_ops_cost": (({}, {}), ({}, {"assumptions": {"ops_usd_per_month": 100}})),
     # An H100 the team already runs (no purchase price: electricity only) against 1M API requests a day.
     "own_hardware_much_cheaper": (
         ({"requests_per_day": 1_000_000}, {"hardware": {"profile": "h100", "ownership": "owned"}}),
@@ -159,7 +169,7 @@ def test_user_rules_file_replaces_the_shipped_rules(tmp_path: Path) -> None:
     rec = recommend(scenario_from_data(BASE), rules=path)
     result = rec.workloads[0]
     assert result.verdict == "slm"
-    assert [r.rule for r in result.reasons] == ["always_slm"]
+    assert [r.rule for r in result.reasons] == ["always_slm", "ranking"]  # the rule, then how the pick was chosen
     assert result.reasons[0].text == "Always a small model (20,000 a day)."
     assert rec.rules_source == str(path)
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from advisor.data.catalog import Catalog, default_catalog
-from advisor.engine.fit import Capacity, Deployment, capacity, replicas_needed
+from advisor.engine.fit import Capacity, Deployment, replicas_needed
+from advisor.engine.fit import capacity as _capacity_of
 from advisor.errors import PriceError
 from advisor.schema.vocabulary import BAND_NAMES
 
@@ -159,7 +160,9 @@ def expected_self_hosted_usd(
     )
     meets = bool(cap.meets_latency)
     rps = float(cap.requests_per_s) if meets else _unconstrained_rps(deployment, workload, "expected")
-    replicas = float(replicas_needed(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps))
+    peak_rps = workload.requests_per_day / (assumptions.hours_per_day * 3600) * workload.peak_factor
+    # replicas_needed in plain floats: this runs for every (model, profile) pair the hardware search tries.
+    replicas = float(max(math.ceil(peak_rps / rps), 1)) if rps > 0 else math.inf
     return meets, replicas * replica_monthly_cost(
         deployment, assumptions, ownership
     ).total_usd + assumptions.ops_usd_per_month
@@ -216,6 +219,57 @@ def self_hosted_cost(
         replica=replica,
         replica_rps=replica_rps,
     )
+
+
+_CAPACITY_MEMO: dict[tuple[Any, ...], Capacity] = {}
+CAPACITY_MEMO_ENTRIES = 50_000
+"""What one replica sustains does not depend on the volume, so the engine, which re-decides at many volumes and
+targets, sizes each (deployment, request shape, targets, band) once per process."""
+
+
+def _deployment_key(d: Deployment) -> tuple[Any, ...]:
+    """Every figure of a deployment the capacity model reads (two deployments with the same key size alike),
+    kept on the (frozen) deployment after the first call."""
+    key = d.__dict__.get("_memo_key")
+    if key is None:
+        figures = tuple(
+            value if not isinstance(value, dict) else tuple(sorted(value.items()))
+            for name, value in vars(d).items()
+            if name not in ("model", "hardware", "_memo_key")
+        )
+        key = (*figures, d.model.id, d.hardware.id)
+        object.__setattr__(d, "_memo_key", key)
+    return key
+
+
+def capacity(
+    deployment: Deployment,
+    input_tokens: Any,
+    output_tokens: Any,
+    context_tokens: Any,
+    first_token_target_ms: float | None = None,
+    total_target_ms: float | None = None,
+    band: str = "expected",
+) -> Capacity:
+    """advisor.engine.fit.capacity for one request shape, remembered (see _CAPACITY_MEMO)."""
+    key = (
+        _deployment_key(deployment),
+        float(input_tokens),
+        float(output_tokens),
+        float(context_tokens),
+        first_token_target_ms,
+        total_target_ms,
+        band,
+    )
+    found = _CAPACITY_MEMO.get(key)
+    if found is None:
+        if len(_CAPACITY_MEMO) >= CAPACITY_MEMO_ENTRIES:
+            _CAPACITY_MEMO.clear()
+        found = _capacity_of(
+            deployment, input_tokens, output_tokens, context_tokens, first_token_target_ms, total_target_ms, band
+        )
+        _CAPACITY_MEMO[key] = found
+    return found
 
 
 def _unconstrained_rps(deployment: Deployment, workload: Workload, band: str) -> float:

@@ -24,6 +24,7 @@ from advisor.engine.cost import (
     self_hosted_cost,
 )
 from advisor.engine.fit import GB, QUANT_PREFERENCE, Deployment, best_quant, make_deployment
+from advisor.engine.quality import quality_table
 from advisor.errors import AdvisorError
 from advisor.schema.vocabulary import BAND_NAMES, QUALITY_RANK, DeploymentKind, Kind, size_class_of
 
@@ -80,6 +81,11 @@ class Option:
     meets_latency: bool | None = None  # self-hosted: one replica meets the latency targets at some batch size
     open_weight_model: str | None = None  # an API model whose weights are in the catalog: their id
     deployment_spec: Deployment | None = field(default=None, repr=False)  # self-hosted: what the fit estimate used
+    est_first_token_p95_ms: float | None = None  # the slow end of the first-token estimate: compared with p95 targets
+    quality_score: float | None = None  # 0-100, advisor.engine.quality
+    quality_basis: str = ""
+    shared_hardware_usd: float = 0.0  # hybrid on one owned machine: the smaller side's hardware, billed once
+    on_named_owned_machine: bool = False  # self-hosted on the machine the scenario names and owns
 
     @property
     def capability_rank(self) -> int:
@@ -107,7 +113,7 @@ class Option:
             small_volume = requests_per_day if self.pattern == "cascade" else requests_per_day * self.small_share
             small = self.small.usd_at(small_volume, workload, assumptions, speed)
             large = self.large.usd_at(requests_per_day * (1 - self.small_share), workload, assumptions, speed)
-            return small + large - self.shared_ops_usd(assumptions)
+            return small + large - self.shared_ops_usd(assumptions) - self.shared_hardware_usd
         if self.provider is not None:
             return self.per_request_usd * requests_per_day * assumptions.days_per_month
         if requests_per_day <= 0:
@@ -130,6 +136,7 @@ class Option:
             large = self.large.breakdown_usd(requests_per_day * (1 - self.small_share), workload, assumptions)
             total = {key: small[key] + large[key] for key in small}
             total["ops_usd"] -= self.shared_ops_usd(assumptions)
+            total["hardware_usd"] -= self.shared_hardware_usd
             return total
         if self.provider is not None:
             api = self.per_request_usd * requests_per_day * assumptions.days_per_month
@@ -177,8 +184,10 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
         workload.input_tokens, workload.output_tokens, workload.cached_input_share, rows=index
     )
     options = []
+    qualities = quality_table(catalog, workload.task)
     for note, cost in zip(notes, per_request, strict=True):
         latency = api_latency(note, workload.input_tokens, workload.output_tokens, catalog)
+        quality = qualities[f"{note.provider}/{note.model}"]
         weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
         options.append(
             Option(
@@ -203,6 +212,10 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 min_first_token_ms=latency.first_token_ms["expected"],
                 mmlu=_mmlu(note.benchmarks) if weights is None else weights.score("mmlu"),
                 open_weight_model=note.open_weight_model,
+                # The latency class's slow band is a plausible p95 (advisor.engine.api_latency).
+                est_first_token_p95_ms=latency.first_token_ms["high"],
+                quality_score=quality.score,
+                quality_basis=quality.basis,
             )
         )
     return options
@@ -243,7 +256,7 @@ def self_hosted_options(
                 and best[1] <= floor.get(profile.id, -math.inf) + assumptions.ops_usd_per_month
             ):
                 break
-            deployment = best_quant(model, profile, context, 1, count, catalog=catalog)
+            deployment = _best_quant(model, profile, context, count, catalog)
             if deployment is None or (len(profiles) > 1 and not has_price(deployment, ownership)):
                 continue
             # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
@@ -260,14 +273,49 @@ def self_hosted_options(
         else:
             _, _, chosen, chosen_ownership = best
             full = self_hosted_cost(chosen, workload, assumptions, chosen_ownership)
-            options.append(_costed(full, scenario, workload))
+            options.append(_costed(full, scenario, workload, catalog))
     return options
 
 
-def _own_option(deployment: Deployment, scenario: Scenario, workload: Workload, fits: bool, **figures: Any) -> Option:
+_BEST_QUANT_MEMO: dict[tuple[Any, ...], Deployment | None] = {}
+
+
+def _best_quant(
+    model: OpenWeightModel, profile: HardwareProfile, context: int, count: int, catalog: Catalog
+) -> Deployment | None:
+    """fit.best_quant, remembered per (model, profile, context, devices, catalog snapshot): it does not depend on
+    the volume, and the engine builds options again at many volumes."""
+    key = (model.id, profile.id, context, count, id(catalog))
+    if key not in _BEST_QUANT_MEMO:
+        if len(_BEST_QUANT_MEMO) > 20_000:
+            _BEST_QUANT_MEMO.clear()
+            _CATALOGS.clear()
+        _BEST_QUANT_MEMO[key] = best_quant(model, profile, context, 1, count, catalog=catalog)
+        _CATALOGS[id(catalog)] = catalog  # held, so that its id is not reused by another snapshot
+    return _BEST_QUANT_MEMO[key]
+
+
+_CATALOGS: dict[int, Catalog] = {}
+
+
+def resized(option: Option, scenario: Scenario, workload: Workload, catalog: Catalog) -> Option:
+    """A self-hosted option costed again for `workload` (a tighter latency target, say) on the same deployment."""
+    deployment = option.deployment_spec
+    if deployment is None or not option.fits:
+        return option
+    ownership = scenario.hardware.ownership
+    priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+    cost = self_hosted_cost(deployment, workload, scenario.assumptions, priced)
+    return _costed(cost, scenario, workload, catalog)
+
+
+def _own_option(
+    deployment: Deployment, scenario: Scenario, workload: Workload, fits: bool, catalog: Catalog, **figures: Any
+) -> Option:
     """An option on the team's own or rented hardware: the facts every such option shares, plus `figures`."""
     model = deployment.model
     profile = deployment.hardware
+    quality = quality_table(catalog, workload.task).get(model.id)
     return Option(
         kind=size_class_of(model.params_b),
         deployment=deployment_kind(profile, scenario),
@@ -285,17 +333,21 @@ def _own_option(deployment: Deployment, scenario: Scenario, workload: Workload, 
         price_known=has_price(deployment, scenario.hardware.ownership),
         mmlu=model.score("mmlu"),
         instruction_tuned=model.instruction_tuned,
+        quality_score=quality.score if quality else None,
+        quality_basis=quality.basis if quality else "",
+        on_named_owned_machine=bool(scenario.hardware.profile) and scenario.hardware.ownership == "owned",
         **figures,
     )
 
 
-def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Option:
+def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload, catalog: Catalog) -> Option:
     deployment = cost.deployment
     return _own_option(
         deployment,
         scenario,
         workload,
         fits=True,
+        catalog=catalog,
         est_first_token_ms=float(cost.capacity.first_token_ms),
         est_total_ms=float(cost.capacity.total_ms),
         est_tokens_per_s=float(cost.capacity.tokens_per_s),
@@ -306,6 +358,7 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload) -> Opt
         replica_rps=dict(cost.replica_rps),
         meets_latency=cost.meets_latency,
         deployment_spec=deployment,
+        est_first_token_p95_ms=float(cost.capacity.first_token_p95_ms),
         min_first_token_ms=float(
             deployment.measured_first_token_s(workload.input_tokens)
             if deployment.measured.get("first_token_ms")
@@ -333,6 +386,7 @@ def _not_fitting(
         scenario,
         workload,
         fits=False,
+        catalog=catalog,
         est_first_token_ms=None,
         est_total_ms=None,
         est_tokens_per_s=None,
@@ -346,23 +400,40 @@ def hybrid_option(small: Option, large: Option, small_share: float, pattern: str
     model answering everything first and escalating the rest (cascade, which pays for the wasted attempt)."""
     large_share = 1 - small_share
     first = _hybrid_latency(small.est_first_token_ms, large.est_first_token_ms, small_share)
+    first_p95 = _hybrid_latency(small.est_first_token_p95_ms, large.est_first_token_p95_ms, small_share)
     total = _hybrid_latency(small.est_total_ms, large.est_total_ms, small_share)
     if pattern == "cascade" and small.est_total_ms is not None and large.est_first_token_ms is not None:
         # An escalated request waits for the small model's whole answer (and its check) before the large starts.
         escalated_first = small.est_total_ms + large.est_first_token_ms
         first = escalated_first if large_share >= P95_SHARE else first
+        if large.est_first_token_p95_ms is not None and large_share >= P95_SHARE:
+            first_p95 = small.est_total_ms + large.est_first_token_p95_ms
         if large.est_total_ms is not None and large_share >= P95_SHARE:
             total = small.est_total_ms + large.est_total_ms
+    deployment: DeploymentKind
     if small.provider is None and large.provider is None:
-        deployment: DeploymentKind = "local" if {small.deployment, large.deployment} == {"local"} else "self_hosted"
+        deployment = "local" if {small.deployment, large.deployment} == {"local"} else "self_hosted"
+    elif small.provider is not None and large.provider is not None:
+        deployment = "api"
     else:
         deployment = "mixed"
+    quality = None
+    basis = ""
+    if large.quality_score is not None and routing:
+        # What a router that knows nothing keeps (random routing): the floor a real router should beat, never a
+        # promise that it will reach the oracle's figure.
+        floor = min(routing[0], 1.0)
+        quality = round(max(large.quality_score * floor, small.quality_score or 0.0), 1)
+        basis = (
+            f"{large.label}'s {large.quality_score:g} x {floor:.0%} (random routing at this share; a perfect router "
+            f"would keep {routing[1]:.0%})"
+        )
     return Option(
         kind="hybrid",
         deployment=deployment,
         model=large.model,
-        provider=large.provider,
-        hardware=small.hardware,
+        provider=large.provider or small.provider,
+        hardware=small.hardware or large.hardware,
         quant=small.quant,
         label=f"{pattern}: {small.label} keeps {small_share:.0%}, {large.label} the rest",
         capability=large.capability,
@@ -384,7 +455,24 @@ def hybrid_option(small: Option, large: Option, small_share: float, pattern: str
         small_share=small_share,
         pattern=pattern,
         quality_range=routing,
+        est_first_token_p95_ms=first_p95,
+        quality_score=quality,
+        quality_basis=basis,
+        shared_hardware_usd=_shared_machine_usd(small, large),
     )
+
+
+def _shared_machine_usd(small: Option, large: Option) -> float:
+    """Both sides on the same owned machine, which holds both models at once: its price is paid once. The smaller
+    side's hardware share is then not billed again (each side keeps its own energy)."""
+    if small.deployment_spec is None or large.deployment_spec is None or small.hardware != large.hardware:
+        return 0.0
+    if not (small.on_named_owned_machine and large.on_named_owned_machine) or small.replica_hardware_usd <= 0:
+        return 0.0
+    together = (small.memory_gb or 0.0) + (large.memory_gb or 0.0)
+    if together > (small.available_gb or 0.0):
+        return 0.0
+    return min(small.replica_hardware_usd, large.replica_hardware_usd)
 
 
 def _hybrid_latency(small: float | None, large: float | None, small_share: float) -> float | None:

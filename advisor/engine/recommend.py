@@ -3,7 +3,10 @@
     options   every API model, every open-weight model on the scenario's hardware, hybrid pairings (options.py)
     exclude   hard rules, per option: `excluded_by` names each rule that holds
     score     soft rules, per workload: each one that holds adds its points to options of its kinds / deployments
-    rank      not excluded first, by points, then expected monthly cost, then capability; the first is the pick
+    rank      not excluded first, by points; between equal points the scenario's `optimize_for` (balanced: the best
+              quality score within 10% of the cheapest; cost; latency; quality); an option another viable option of
+              its deployment kind beats on cost, p95 first token, whole-answer time and quality at once is set
+              aside (`dominated_by`); the first is the pick
     explain   the rules that fired, the break-even volume, and what would change the verdict (found by deciding
               again at other volumes, latency targets, privacy levels and quality bars)
 
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from advisor.data.catalog import Catalog, default_catalog
-from advisor.engine.options import Option, hybrid_option
+from advisor.engine.options import Option, hybrid_option, resized
 from advisor.engine.tables import single_options
 from advisor.errors import AdvisorError
 from advisor.schema.routing import quality_range
@@ -34,9 +37,22 @@ if TYPE_CHECKING:
 
     from advisor.schema.scenario import Scenario, Workload
 
-SMALL_SIDES = 2
-LARGE_SIDES = 2
-"""Hybrid pairings tried: the best small sides, and the best large sides on an API and on own hardware each."""
+SIDES_PER_CLASS = 2
+"""Hybrid sides tried per class (on an API, on own or rented hardware): the cheapest at the volume each side takes.
+A hybrid's cost is the sum of its sides' (less what they share), so the cheapest pairing of each class pair is
+among these, and the cheapest hybrid found equals the cheapest over all pairs."""
+VOLUME_REFINE_STEPS = 10
+"""Bisection steps when a volume edge has to be searched again by deciding from scratch (about 1% on a half
+decade)."""
+MIN_VOLUME_SHOWN = 100.0
+"""Volume thresholds under 100 requests a day are not worth a sentence: every option with an API side costs cents
+there, and cents decide."""
+OPS_GRID_USD = (100.0, 300.0, 1_000.0, 3_000.0, 10_000.0, 30_000.0, 100_000.0)
+"""Monthly staff and operations figures probed for the one that changes a self-hosted pick."""
+LATENCY_PROBES = 5
+"""Most re-decisions spent finding the first-token target that changes the pick."""
+BALANCED_BAND = 0.10
+"""optimize_for balanced: options within 10% of the cheapest (of equal points) compete on quality."""
 VOLUME_GRID = np.logspace(0, 8, 17)
 """Requests/day probed for verdict flips (1 to 100M, two points a decade), refined by bisection to 1%."""
 SHOWN_PER_KIND = 3
@@ -65,6 +81,8 @@ class RankedOption:
     why_excluded: list[str] = field(default_factory=list)
     breakdown_usd: dict[str, float] = field(default_factory=dict)
     replicas: float | None = None
+    dominated_by: str | None = None  # a viable option of the same deployment kind at least as good on every axis
+    _figures: tuple[float, float, float, float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def viable(self) -> bool:
@@ -73,6 +91,11 @@ class RankedOption:
     @property
     def cost(self) -> float:
         return self.monthly_usd["expected"]
+
+    @property
+    def label(self) -> str:
+        """The option's unique name, as in to_dict()["label"] and the `label` column of the tables."""
+        return self.option.label
 
     def to_dict(self) -> dict[str, Any]:
         """One option in the recommendation JSON contract (docs/outputs.md), plus detail keys."""
@@ -95,6 +118,10 @@ class RankedOption:
             "capability": o.capability,
             "context_tokens": o.context_tokens,
             "est_total_ms": _round(o.est_total_ms, 1),
+            "est_first_token_p95_ms": _round(o.est_first_token_p95_ms, 1),
+            "quality_score": o.quality_score,
+            "quality_basis": o.quality_basis,
+            "dominated_by": self.dominated_by,
             "basis": o.basis,
             "score": self.score,
             "replicas": self.replicas,
@@ -105,6 +132,7 @@ class RankedOption:
             data["hybrid"] = {
                 "pattern": o.pattern,
                 "small_model": o.small.model,
+                "small_provider": o.small.provider,
                 "small_hardware": o.small.hardware,
                 "small_quant": o.small.quant,
                 "large_model": o.large.model,
@@ -124,7 +152,7 @@ class RankedOption:
 class Change:
     """One threshold that changes the pick: a volume, a latency target, a privacy level or a quality bar."""
 
-    factor: str  # volume | first_token_target | privacy | quality
+    factor: str  # volume | first_token_target | privacy | quality | ops
     threshold: float | str | None
     verdict: str | None
     deployment: str | None
@@ -168,16 +196,13 @@ class WorkloadRecommendation:
         return [] if self.feasible else self.options[:5]
 
     @property
-    def verdict(self) -> str:
-        top = self.pick or (self.options[0] if self.options else None)
-        if self.pick is None:
-            return max(sorted(self.scores), key=lambda k: self.scores[k]) if self.scores else "llm"
-        return top.option.kind if top else "llm"
+    def verdict(self) -> str | None:
+        """The pick's kind; None when no option meets every constraint (there is nothing to recommend)."""
+        return self.pick.option.kind if self.pick else None
 
     @property
-    def deployment(self) -> str:
-        top = self.pick or (self.options[0] if self.options else None)
-        return top.option.deployment if top else "api"
+    def deployment(self) -> str | None:
+        return self.pick.option.deployment if self.pick else None
 
     @property
     def monthly_cost_usd(self) -> float:
@@ -351,6 +376,8 @@ class _Engine:
                 allowed_providers=list(scenario.constraints.allowed_providers),
                 unknown_providers=[p for p in scenario.constraints.allowed_providers if p not in self.providers],
                 deployment=scenario.constraints.deployment,
+                on_premises_only=scenario.constraints.on_premises_only,
+                optimize_for=scenario.optimize_for,
             ),
             "hardware": SimpleNamespace(
                 profile=profile.id if profile else None,
@@ -361,6 +388,7 @@ class _Engine:
                 memory_gb=profile.memory_gb if profile else None,
                 priced=profile is None
                 or (profile.purchase_usd if hardware.ownership == "owned" else profile.cloud_usd_per_hour) is not None,
+                ops_usd_per_month=scenario.assumptions.ops_usd_per_month,
             ),
         }
 
@@ -387,9 +415,8 @@ class _Engine:
         volume = workload.requests_per_day if volume is None else volume
         assumptions = scenario.assumptions
         context = {**context, "workload": SimpleNamespace(**{**vars(context["workload"]), "requests_per_day": volume})}
-        hybrids = self.hybrids(workload, singles, excluded, volume)
-        hybrid_excluded = self.exclusions(hybrids, context)
-        excluded = {**excluded, **hybrid_excluded}
+        hybrids = self.hybrids(scenario, workload, singles, excluded, volume)
+        excluded = {**excluded, **self.hybrid_exclusions(hybrids, context, excluded)}
         options = singles + hybrids
         if explain:
             costs = {id(o): o.monthly_usd(volume, workload, assumptions) for o in options}
@@ -414,6 +441,7 @@ class _Engine:
             broken = excluded[id(option)]
             ranked.append(RankedOption(option, costs[id(option)], points(option), broken))
         ranked.sort(key=_rank_key)
+        ranked = _choose(ranked, scenario.optimize_for)
         scores: dict[str, float] = {}
         for r in ranked:
             if r.viable:
@@ -424,50 +452,64 @@ class _Engine:
         return result
 
     def hybrids(
-        self, workload: Workload, singles: list[Option], excluded: dict[int, list[str]], volume: float
+        self,
+        scenario: Scenario,
+        workload: Workload,
+        singles: list[Option],
+        excluded: dict[int, list[str]],
+        volume: float,
     ) -> list[Option]:
-        """Pair the cheapest small self-hosted sides with the cheapest large sides at the task's routed share."""
+        """Hybrid pairings in every shape: a small side on an API or on own or rented hardware, a large side on an
+        API or on own or rented hardware, as a router and as a cascade. Each side is among the SIDES_PER_CLASS
+        cheapest of its class at the volume it takes, so the cheapest hybrid is the cheapest over all pairs."""
         routing = self.catalog.task_routing(workload.task)
         share = routing.small_share
-        benchmark = self.catalog.routing_benchmark(routing.benchmark)
-        assumptions = self.scenario.assumptions
+        quality = quality_range(self.catalog.routing_benchmark(routing.benchmark), share)
+        assumptions = scenario.assumptions
         need = QUALITY_RANK[workload.quality]
-
-        def cost_at(option: Option, share_of_volume: float) -> float:
-            return option.usd_at(volume * share_of_volume, workload, assumptions, "expected")
-
-        def small_key(o: Option) -> tuple[Any, ...]:
-            broken = set(excluded[id(o)])
-            # Best: passes every hard rule; next: fails only the quality bar (the router keeps easy requests).
-            return (len(broken - {"below_quality_bar"}), bool(broken), round(cost_at(o, share), 2), *_quality_key(o))
-
-        # The small side answers only what the router keeps, so it may be one tier below the bar.
+        # The small side answers only what the router keeps, so it may be one tier below the bar; every other
+        # hard rule holds for it as for any option.
         small_pool = [
-            o for o in singles if o.kind == "slm" and o.is_self_hosted and o.fits and o.capability_rank >= need - 1
+            o
+            for o in singles
+            if o.kind == "slm"
+            and o.fits
+            and o.capability_rank >= need - 1
+            and set(excluded[id(o)]) <= {"below_quality_bar"}
         ]
-        smalls = sorted(small_pool, key=small_key)[:SMALL_SIDES]
-        # Large sides: the cheapest API model and the cheapest on own hardware, so that both kinds of pairing
-        # compete (they score differently under deployment rules).
-        large_pool = [o for o in singles if o.kind == "llm" and o.fits]
+        large_pool = [o for o in singles if o.kind == "llm" and o.fits and not excluded[id(o)]]
 
-        def large_key(o: Option) -> tuple[Any, ...]:
-            return (len(excluded[id(o)]), round(cost_at(o, 1 - share), 2), *_quality_key(o))
+        def cheapest(pool: list[Option], on_api: bool, side_volume: float) -> list[Option]:
+            side = [o for o in pool if (o.provider is not None) == on_api]
+            key = {id(o): round(o.usd_at(side_volume, workload, assumptions, "expected"), 2) for o in side}
+            return sorted(side, key=lambda o: (key[id(o)], *_quality_key(o)))[:SIDES_PER_CLASS]
 
-        larges = []
-        for on_api in (True, False):
-            side = [o for o in large_pool if (o.provider is not None) == on_api]
-            larges += sorted(side, key=large_key)[:LARGE_SIDES]
-        quality = quality_range(benchmark, share)
-        other = "cascade" if routing.pattern == "router" else "router"
         hybrids = []
-        for i, small in enumerate(smalls):
-            for j, large in enumerate(larges):
-                patterns = [routing.pattern] + ([other] if i == 0 and j == 0 else [])
-                for pattern in patterns:
+        larges = [*cheapest(large_pool, True, volume * (1 - share)), *cheapest(large_pool, False, volume * (1 - share))]
+        for pattern in (routing.pattern, "cascade" if routing.pattern == "router" else "router"):
+            small_volume = volume if pattern == "cascade" else volume * share
+            smalls = [*cheapest(small_pool, True, small_volume), *cheapest(small_pool, False, small_volume)]
+            for small in smalls:
+                for large in larges:
                     hybrid = hybrid_option(small, large, share, pattern, quality)
                     hybrid.routing_source = routing.source
                     hybrids.append(hybrid)
         return hybrids
+
+    def hybrid_exclusions(
+        self, hybrids: list[Option], context: dict[str, Any], excluded: dict[int, list[str]]
+    ) -> dict[int, list[str]]:
+        """A hybrid breaks the hard rules it breaks as a whole (latency, context, quality bar) and every rule either
+        side breaks, except the quality bar on the small side (it keeps only what the router sends it)."""
+        own = self.exclusions(hybrids, context)
+        result = {}
+        for hybrid in hybrids:
+            assert hybrid.small is not None and hybrid.large is not None
+            rules = set(own[id(hybrid)])
+            rules |= set(excluded.get(id(hybrid.small), [])) - {"below_quality_bar"}
+            rules |= set(excluded.get(id(hybrid.large), []))
+            result[id(hybrid)] = [rule.id for rule in self.hard if rule.id in rules]
+        return result
 
     @staticmethod
     def cost_facts(viable: list[Option], costs: dict[int, dict[str, float]]) -> SimpleNamespace:
@@ -503,7 +545,49 @@ class _Engine:
         for rule in fired:
             effect = ", ".join(f"{target} +{weight:g}" for target, weight in rule.favours.items()) or "note"
             reasons.append(Reason(rule.id, effect, rule.render(context), rule.source))
+        ranking = self.ranking_reason(result)
+        if ranking is not None:
+            reasons.append(ranking)
         return reasons
+
+    def ranking_reason(self, result: WorkloadRecommendation) -> Reason | None:
+        """How the pick was chosen among the viable options: the points, the objective, and any option set aside
+        because another beat it on every axis."""
+        pick = result.pick
+        if pick is None:
+            return None
+        objective = self.scenario.optimize_for
+        peers = [r for r in result.options if r.viable and r.score == pick.score]
+        cheapest = min(peers, key=lambda r: (r.cost, r.option.label)) if peers else pick
+        how = {
+            "balanced": f"the best quality score ({pick.option.quality_score:g}) within 10% of the cheapest of them "
+            f"({cheapest.option.label}, {_usd(cheapest.cost)} a month)"
+            if pick.option.quality_score is not None
+            else "the cheapest of them",
+            "cost": "the cheapest of them",
+            "latency": "the fastest p95 first token among them",
+            "quality": "the best quality score among them",
+        }[objective]
+        text = ""
+        beaten = [
+            r for r in result.options if r.viable and r.dominated_by == pick.option.label and r.score > pick.score
+        ]
+        if beaten:
+            first = max(beaten, key=lambda r: (r.score, -r.cost))
+            text = (
+                f"{first.option.label} has the most points ({first.score:g}), but {pick.option.label}, deployed the "
+                "same way, costs no more, starts and finishes no later and scores no lower on quality, and is better "
+                "on at least one of these: an option beaten on every axis is never the pick. "
+            )
+        text += f"Among the {len(peers)} viable option{'s' if len(peers) != 1 else ''} with {pick.score:g} points, "
+        text += f"{pick.option.label} is {how} (optimize_for: {objective})."
+        return Reason(
+            "ranking",
+            objective,
+            text,
+            "Rightsize ranking - points from the rules, then the scenario's optimize_for; an option beaten on cost, "
+            "p95 first token, whole-answer time and quality at once is never the pick",
+        )
 
     # ------------------------------------------------------------------------------------ what would change
     def recommend_workload(self, workload: Workload) -> WorkloadRecommendation:
@@ -519,10 +603,53 @@ class _Engine:
             ranked.replicas = ranked.option.replicas(workload.requests_per_day, workload, scenario.assumptions)
         self.break_even(result, workload)
         changes = self.volume_changes(workload, singles, context, excluded, result)
-        changes += self.latency_change(workload, result)
+        changes += self.latency_change(workload, result, singles)
         changes += self.constraint_changes(workload, singles, context, result)
-        result.changes = changes
+        changes += self.ops_change(workload, singles, context, excluded, result)
+        result.changes = [
+            c
+            for c in changes
+            if not (c.factor == "volume" and isinstance(c.threshold, float) and c.threshold < MIN_VOLUME_SHOWN)
+        ]
         return result
+
+    def ops_change(
+        self,
+        workload: Workload,
+        singles: list[Option],
+        context: dict[str, Any],
+        excluded: dict[int, list[str]],
+        result: WorkloadRecommendation,
+    ) -> list[Change]:
+        """With staff and operations at $0 and a pick on own or rented hardware: the monthly ops figure from which
+        the pick changes (searched up to OPS_CEILING_USD)."""
+        pick = result.pick
+        assumptions = self.scenario.assumptions
+        if pick is None or assumptions.ops_usd_per_month > 0 or pick.option.deployment == "api":
+            return []
+        label = pick.option.label
+
+        def decide_with(ops: float) -> WorkloadRecommendation:
+            scenario = self.scenario.model_copy(
+                update={"assumptions": assumptions.model_copy(update={"ops_usd_per_month": ops})}
+            )
+            return self.decide(scenario, workload, singles, context, excluded)
+
+        def changed(ops: float) -> bool:
+            after = decide_with(ops)
+            return after.pick is None or after.pick.option.label != label
+
+        inside = 0.0
+        for outside in OPS_GRID_USD:
+            if changed(outside):
+                edge = _bisect(changed, max(inside, 1.0), outside, steps=12)
+                edge = math.ceil(edge / 10) * 10  # whole tens of dollars, on the changed side
+                if not changed(edge):  # the rounding crossed back: keep the bisection's own figure
+                    edge = _bisect(changed, max(inside, 1.0), outside, steps=12)
+                lead = f"With staff and operations at ${edge:,.0f} a month or more (today $0)"
+                return [_change("ops", float(edge), decide_with(edge), lead)]
+            inside = outside
+        return []
 
     def break_even(self, result: WorkloadRecommendation, workload: Workload) -> None:
         """First volume where own hardware becomes cheaper than the API, between the pick and the best viable
@@ -531,7 +658,15 @@ class _Engine:
         if pick is None:
             return
         uses_api = pick.option.provider is not None
-        other = next((r for r in result.options if r.viable and (r.option.provider is None) == uses_api), None)
+        # The other side is a single model (all API, or all own hardware): a hybrid sits on both sides of the line.
+        other = next(
+            (
+                r
+                for r in result.options
+                if r.viable and r.option.small is None and (r.option.provider is None) == uses_api
+            ),
+            None,
+        )
         if other is None:
             return
         api, own = (pick.option, other.option) if uses_api else (other.option, pick.option)
@@ -553,56 +688,176 @@ class _Engine:
         excluded: dict[int, list[str]],
         result: WorkloadRecommendation,
     ) -> list[Change]:
-        """The nearest volumes below and above today's where the pick changes kind or deployment."""
+        """The nearest volumes below and above today's where the pick changes kind or deployment.
+
+        The search re-decides with today's options (each model on the hardware chosen for today's volume), which is
+        cheap; the edge it finds is then checked by deciding again from scratch on either side of it (where the
+        hardware may be chosen anew), and searched again that way when the check fails. So a threshold shown is
+        one that re-running the engine confirms."""
         volume = workload.requests_per_day
 
-        def signature(v: float) -> tuple[str, str, str] | None:
+        def signature(v: float) -> tuple[str, str] | None:
             decided = self.decide(self.scenario, workload, singles, context, excluded, v)
             pick = decided.pick
-            return (pick.option.kind, pick.option.deployment, pick.option.label) if pick else None
+            return (pick.option.kind, pick.option.deployment) if pick else None
 
-        def coarse(sig: tuple[str, str, str] | None) -> tuple[str, str] | None:
-            return sig[:2] if sig else None
+        def again(v: float) -> tuple[str, str] | None:
+            decided = self.redecide(workload.model_copy(update={"requests_per_day": v}))
+            pick = decided.pick
+            return (pick.option.kind, pick.option.deployment) if pick else None
 
-        here = coarse(signature(volume))
+        here = signature(volume)
         changes = []
-        below = [v for v in VOLUME_GRID if v < volume][::-1]
-        above = [v for v in VOLUME_GRID if v > volume]
+        below = [float(v) for v in VOLUME_GRID if v < volume][::-1]
+        above = [float(v) for v in VOLUME_GRID if v > volume]
         for direction, grid in (("below", below), ("above", above)):
-            inside = volume
-            for probe in grid:
-                if coarse(signature(probe)) != here:
-                    edge = _bisect(lambda v: coarse(signature(v)) != here, inside, probe)
-                    after = self.decide(self.scenario, workload, singles, context, excluded, edge)
-                    changes.append(_volume_change(direction, edge, inside, after))
-                    break
-                inside = probe
+            edge = self.first_change(lambda v: signature(v) != here, volume, grid)
+            if edge is None:
+                continue
+            step = 1.005 if direction == "above" else 1 / 1.005
+            confirmed = again(edge * step) != here and again(edge / step) == here
+            if not confirmed:
+                edge = self.first_change(lambda v: again(v) != here, volume, grid, steps=VOLUME_REFINE_STEPS)
+                if edge is None:
+                    continue
+            shown = _round_volume(edge, up=direction == "above")
+            after = self.redecide(workload.model_copy(update={"requests_per_day": shown}))
+            changes.append(_volume_change(direction, shown, after))
         return changes
 
-    def latency_change(self, workload: Workload, result: WorkloadRecommendation) -> list[Change]:
-        """The first-token target under which the pick no longer qualifies, and what would be picked then."""
+    @staticmethod
+    def first_change(changed: Any, start: float, grid: list[float], steps: int = 40) -> float | None:
+        """The first grid point from `start` where `changed` holds, refined by bisection to 1%; None if none."""
+        inside = start
+        for probe in grid:
+            if changed(probe):
+                return _bisect(changed, inside, probe, steps)
+            inside = probe
+        return None
+
+    def redecide(self, workload: Workload) -> WorkloadRecommendation:
+        """Decide `workload` from scratch: options built for it (hardware chosen anew), rules checked again."""
+        scenario = self.scenario.model_copy(
+            update={"workloads": [workload if w.name == workload.name else w for w in self.scenario.workloads]}
+        )
+        singles = self.singles(scenario, workload)
+        context = self.context(scenario, workload)
+        return self.decide(scenario, workload, singles, context, self.exclusions(singles, context))
+
+    def latency_change(self, workload: Workload, result: WorkloadRecommendation, singles: list[Option]) -> list[Change]:
+        """The p95 first-token target under which the pick changes, and what would be picked then.
+
+        For any target at or above the pick's own p95 first token its sizing, and so its cost, stay as they are;
+        tighter targets only make other options slower, dearer or excluded. So the candidates are the pick's p95
+        first token (below it the pick must shrink its batches or drop out) and, where the objective looks at
+        other options' costs (balanced), the p95 first tokens of cheaper options between it and today's target.
+        Each candidate is checked by deciding again just below it."""
         pick = result.pick
-        if pick is None or pick.option.min_first_token_ms is None:
+        if pick is None or pick.option.est_first_token_p95_ms is None:
             return []
-        # Below the pick's single-request first token no batch size or replica count can meet the target.
-        threshold = pick.option.min_first_token_ms
-        tighter = workload.model_copy(update={"latency_p95_first_token_ms": max(threshold * 0.99, 1.0)})
+        label = pick.option.label
+        own = pick.option.est_first_token_p95_ms
+        target = workload.latency_p95_first_token_ms
+        ceiling = target if target is not None else math.inf
+        candidates = {own}
+        # An option with more points that the pick displaced (beaten on every axis) is the candidate it was measured
+        # against: once a target rules that one out, the choice among the rest may change.
+        candidates |= {
+            r.option.est_first_token_p95_ms
+            for r in result.options
+            if r.viable
+            and r.score > pick.score
+            and r.option.est_first_token_p95_ms is not None
+            and own < r.option.est_first_token_p95_ms <= ceiling
+        }
+        if self.scenario.optimize_for == "balanced":
+            candidates |= {
+                r.option.est_first_token_p95_ms
+                for r in result.options
+                if r.viable
+                and r.cost < pick.cost
+                and r.option.est_first_token_p95_ms is not None
+                and own < r.option.est_first_token_p95_ms <= ceiling
+            }
+        tried = 0
+        for threshold in sorted(candidates, reverse=True):
+            while tried < LATENCY_PROBES:
+                tried += 1
+                after = self.decide_at_first_token(workload, max(threshold * 0.999, 1.0), singles, result)
+                if after.pick is None or after.pick.option.label != label:
+                    confirmed = self.latency_confirmed(workload, threshold, label)
+                    if confirmed is None:
+                        return []  # deciding from scratch (hardware chosen anew) disagrees: no sentence is better
+                    after = confirmed
+                    return [
+                        _change(
+                            "first_token_target",
+                            round(threshold, 1),
+                            after,
+                            f"A p95 first-token target under {threshold:,.0f} ms rules out {label}",
+                        )
+                    ]
+                # Still the pick, re-sized to start sooner: the next candidate is its new p95 first token.
+                shrunk = after.pick.option.est_first_token_p95_ms
+                if threshold != own or shrunk is None or shrunk >= threshold:
+                    break
+                threshold = own = shrunk
+        return []
+
+    def latency_confirmed(self, workload: Workload, threshold: float, label: str) -> WorkloadRecommendation | None:
+        """Deciding from scratch just under the threshold changes the pick and just over it keeps it: then the
+        decision just under it (what the pick would be), else None."""
+
+        def at(target: float) -> WorkloadRecommendation:
+            return self.redecide(workload.model_copy(update={"latency_p95_first_token_ms": target}))
+
+        under = at(threshold * 0.999)
+        if under.pick is not None and under.pick.option.label == label:
+            return None
+        over = at(threshold * 1.001)
+        return under if over.pick is not None and over.pick.option.label == label else None
+
+    def decide_at_first_token(
+        self, workload: Workload, target: float, singles: list[Option], result: WorkloadRecommendation
+    ) -> WorkloadRecommendation:
+        """Decide again with a p95 first-token target of `target` ms, each model on the hardware chosen for it.
+
+        Only self-hosted options whose p95 first token misses the new target are sized again (the others' batch
+        sizes still meet it, and no larger batch met the looser target), and of those only the ones that could
+        still be picked: resizing makes an option slower to serve and dearer, never cheaper, so one already dearer
+        than the re-sized pick (10% more under balanced) with no more points than the pick cannot win. Under
+        optimize_for latency every one is sized again."""
+        tighter = workload.model_copy(update={"latency_p95_first_token_ms": target})
         scenario = self.scenario.model_copy(
             update={"workloads": [tighter if w.name == workload.name else w for w in self.scenario.workloads]}
         )
-        # Each model stays on the hardware chosen for it: the question is what a tighter target does to the pick.
-        keep = {o.model: o.hardware for o in (r.option for r in result.options) if o.is_self_hosted and o.hardware}
-        singles = self.singles(scenario, tighter, keep)
+        pick = result.pick
+        assert pick is not None
+        points = {id(r.option): r.score for r in result.options}
+        volume, assumptions = workload.requests_per_day, scenario.assumptions
+
+        def misses(o: Option) -> bool:
+            return o.is_self_hosted and o.est_first_token_p95_ms is not None and o.est_first_token_p95_ms > target
+
+        new_pick = resized(pick.option, scenario, tighter, self.catalog) if misses(pick.option) else pick.option
+        band = 1 + BALANCED_BAND if self.scenario.optimize_for == "balanced" else 1.0
+        ceiling = new_pick.usd_at(volume, tighter, assumptions, "expected") * band
+
+        def worth_resizing(o: Option) -> bool:
+            if self.scenario.optimize_for == "latency" or points.get(id(o), 0.0) > pick.score:
+                return True
+            return o.usd_at(volume, tighter, assumptions, "expected") <= ceiling
+
+        again = []
+        for o in singles:
+            if o is pick.option:
+                again.append(new_pick)
+            elif misses(o) and worth_resizing(o):
+                again.append(resized(o, scenario, tighter, self.catalog))
+            else:
+                again.append(o)  # meets the target as sized, or cannot win: the hard rule decides on it as it is
         context = self.context(scenario, tighter)
-        after = self.decide(scenario, tighter, singles, context, self.exclusions(singles, context))
-        return [
-            _change(
-                "first_token_target",
-                round(threshold, 1),
-                after,
-                f"A first-token target under {threshold:,.0f} ms rules out {pick.option.label}",
-            )
-        ]
+        return self.decide(scenario, tighter, again, context, self.exclusions(again, context))
 
     def constraint_changes(
         self, workload: Workload, singles: list[Option], context: dict[str, Any], result: WorkloadRecommendation
@@ -634,6 +889,28 @@ class _Engine:
                     f"With a data-processing agreement with {provider} (allowed_providers: [{provider}])",
                 ),
             )
+        if constraints.privacy == "confidential" and not constraints.allowed_providers:
+            # Confidential data with no vetted provider: the rules prefer own hardware. Naming the provider of the
+            # best API option there is shows what confirming its enterprise terms would change.
+            api = [r for r in result.options if r.viable and r.option.provider]
+            if api:
+                best = min(api, key=lambda r: (-r.score, r.cost, r.option.label))
+                providers = sorted(
+                    {
+                        best.option.provider or "",
+                        *(side.provider for side in (best.option.small, best.option.large) if side and side.provider),
+                    }
+                    - {""}
+                )
+                trials.append(
+                    (
+                        "privacy",
+                        f"allowed_providers: [{', '.join(providers)}]",
+                        {"allowed_providers": providers},
+                        f"With {', '.join(providers)}'s enterprise terms confirmed (allowed_providers: "
+                        f"[{', '.join(providers)}])",
+                    ),
+                )
         for factor, threshold, update, lead in trials:
             ctx = {**context, "constraints": SimpleNamespace(**{**vars(constraints), **update})}
             after = self.decide(self.scenario, workload, singles, ctx, self.exclusions(singles, ctx))
@@ -656,6 +933,82 @@ class _Engine:
                 )
             )
         return [c for c in changes if c.pick != (pick.option.label if pick else None)]
+
+
+def _figures(ranked: RankedOption) -> tuple[float, float, float, float]:
+    """What dominance compares, lower is better: monthly cost, p95 first token, whole-answer time, -quality."""
+    if ranked._figures is None:
+        ranked._figures = _compute_figures(ranked)
+    return ranked._figures
+
+
+def _compute_figures(ranked: RankedOption) -> tuple[float, float, float, float]:
+    o = ranked.option
+    return (
+        round(ranked.cost, 2),
+        round(o.est_first_token_p95_ms, 0) if o.est_first_token_p95_ms is not None else math.inf,
+        round(o.est_total_ms, 0) if o.est_total_ms is not None else math.inf,
+        -(o.quality_score or 0.0),
+    )
+
+
+def dominates(a: RankedOption, b: RankedOption) -> bool:
+    """`a` is at least as good as `b` on cost, p95 first token, whole-answer time and quality, better on one,
+    and runs where `b` runs (the same deployment kind, so a where-it-runs preference never explains it)."""
+    if a.option.deployment != b.option.deployment:
+        return False
+    fa, fb = _figures(a), _figures(b)
+    return all(x <= y for x, y in zip(fa, fb, strict=True)) and fa != fb
+
+
+def _objective(optimize_for: str) -> Any:
+    """Sort key between viable options of equal points."""
+    if optimize_for == "latency":
+        return lambda r: (_figures(r)[1], _figures(r)[2], round(r.cost, 2), *_quality_key(r.option))
+    if optimize_for == "quality":
+        return lambda r: (-(r.option.quality_score or 0.0), round(r.cost, 2), *_quality_key(r.option))
+    return lambda r: (round(r.cost, 2), -(r.option.quality_score or 0.0), *_quality_key(r.option))
+
+
+def _best(candidates: list[RankedOption], optimize_for: str) -> RankedOption:
+    """The best of options of equal points: by the objective; balanced takes the best quality within 10% of the
+    cheapest."""
+    ordered = sorted(candidates, key=_objective(optimize_for))
+    if optimize_for != "balanced":
+        return ordered[0]
+    ceiling = ordered[0].cost * (1 + BALANCED_BAND)
+    near = [r for r in ordered if r.cost <= ceiling]
+    return min(near, key=lambda r: (-(r.option.quality_score or 0.0), round(r.cost, 2), *_quality_key(r.option)))
+
+
+def _choose(ranked: list[RankedOption], optimize_for: str) -> list[RankedOption]:
+    """Put the pick first. The candidate is the best by points, then by the objective; while a viable option of the
+    same deployment kind dominates it, the best of its dominators takes its place (the rules' preferred kind never
+    justifies an option that another beats on cost, speed and quality at once). Every dominated viable option gets
+    `dominated_by` (the cheapest option that dominates it) and ranks after the undominated ones."""
+    viable = [r for r in ranked if r.viable]
+    if not viable:
+        return ranked
+    figures = np.array([_figures(r) for r in viable])
+    kinds = np.array([r.option.deployment for r in viable])
+    # beats[i, j]: option i dominates option j.
+    no_worse = (figures[:, None, :] <= figures[None, :, :]).all(axis=2)
+    better = (figures[:, None, :] < figures[None, :, :]).any(axis=2)
+    beats = no_worse & better & (kinds[:, None] == kinds[None, :])
+    index = {id(r): i for i, r in enumerate(viable)}
+    for j, r in enumerate(viable):
+        beaters = np.flatnonzero(beats[:, j])
+        r.dominated_by = None
+        if beaters.size:
+            order = np.lexsort((np.array([viable[i].option.label for i in beaters]), figures[beaters, 0]))
+            r.dominated_by = viable[beaters[order[0]]].option.label
+    top = viable[0].score
+    pick = _best([r for r in viable if r.score == top], optimize_for)
+    while pick.dominated_by is not None:
+        pick = _best([viable[i] for i in np.flatnonzero(beats[:, index[id(pick)]])], optimize_for)
+    rest_viable = [r for r in viable if r is not pick]
+    rest_viable.sort(key=lambda r: r.dominated_by is not None)  # stable: rank order kept within each group
+    return [pick, *rest_viable, *(r for r in ranked if not r.viable)]
 
 
 def _quality_key(o: Option) -> tuple[Any, ...]:
@@ -708,17 +1061,22 @@ def _change(factor: str, threshold: float | str | None, after: WorkloadRecommend
     return Change(factor, threshold, pick.option.kind, pick.option.deployment, pick.option.label, pick.cost, text)
 
 
-def _volume_change(direction: str, edge: float, inside: float, after: WorkloadRecommendation) -> Change:
-    shown = _round_volume(edge)
+def _volume_change(direction: str, shown: float, after: WorkloadRecommendation) -> Change:
     lead = f"{'Below' if direction == 'below' else 'Above'} {shown:,.0f} requests a day"
     return _change("volume", shown, after, lead)
 
 
-def _round_volume(volume: float) -> float:
-    """Two significant figures: thresholds are estimates, not exact counts."""
+def _round_volume(volume: float, up: bool) -> float:
+    """Three significant figures, rounded away from today's volume so the figure stays on the side where the pick
+    has changed: up for a threshold above today's volume, down for one below."""
     if volume <= 0:
         return 0.0
-    return float(round(volume, 1 - math.floor(math.log10(volume))))
+    scale = 10 ** (math.floor(math.log10(volume)) - 2)
+    return float((math.ceil if up else math.floor)(volume / scale) * scale)
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
 
 
 def _money(value: float | None) -> float | None:

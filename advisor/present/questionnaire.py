@@ -201,6 +201,8 @@ def draft_from_scenario(scenario: Scenario) -> dict[str, Any]:
         skey("privacy"): scenario.constraints.privacy,
         skey("allowed_providers"): list(scenario.constraints.allowed_providers),
         skey("deployment"): scenario.constraints.deployment,
+        skey("on_premises_only"): scenario.constraints.on_premises_only,
+        skey("optimize_for"): scenario.optimize_for,
         skey("profile"): scenario.hardware.profile,
         skey("count"): scenario.hardware.count,
         skey("ownership"): scenario.hardware.ownership,
@@ -243,6 +245,7 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
             "privacy": values[skey("privacy")],
             "allowed_providers": values[skey("allowed_providers")],
             "deployment": values[skey("deployment")],
+            "on_premises_only": bool(values.get(skey("on_premises_only"), False)),
         },
         "hardware": {
             "profile": values[skey("profile")],
@@ -253,6 +256,7 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
             "currency": currency,
             **{number.name: values[skey(number.name)] for number in MONEY_NUMBERS},
         },
+        "optimize_for": values.get(skey("optimize_for"), "balanced"),
     }
 
 
@@ -266,8 +270,8 @@ def problem_keys(draft: dict[str, Any], problems: dict[str, str]) -> dict[str, s
             key = wkey(draft["slots"][int(parts[1])], parts[2])
         elif parts[0] in ("constraints", "hardware", "assumptions") and len(parts) >= 2:
             key = skey(parts[1])
-        elif parts[0] == "name":
-            key = skey("name")
+        elif parts[0] in ("name", "optimize_for"):
+            key = skey(parts[0])
         if key not in draft["values"]:
             key, message = SCENARIO_LEVEL, f"{path}: {message}"
         by_key.setdefault(key, message)

@@ -17,7 +17,8 @@ def headline(w: WorkloadRecommendation) -> str:
     pick = w.pick
     assert pick is not None
     return (
-        f"{w.workload.name}: {w.verdict.upper()} - {VERDICT_WORDS[w.verdict]} {WHERE_WORDS[w.deployment]}: "
+        f"{w.workload.name}: {pick.option.kind.upper()} - {VERDICT_WORDS[pick.option.kind]} "
+        f"{WHERE_WORDS[pick.option.deployment]}: "
         f"{pick.option.label}, {usd(pick.monthly_usd['expected'])}/month "
         f"({usd(pick.monthly_usd['low'])}-{usd(pick.monthly_usd['high'])})."
     )
@@ -64,7 +65,7 @@ def recommendation_markdown(rec: Recommendation) -> str:
     out += ["| workload | verdict | runs | pick | monthly cost |", "|---|---|---|---|---|"]
     for w in rec.workloads:
         pick = w.pick
-        verdict, runs = (w.verdict.upper(), w.deployment) if pick else ("none", "-")
+        verdict, runs = ((w.verdict or "none").upper(), w.deployment) if pick else ("none", "-")
         label = pick.option.label if pick else "no option meets all constraints"
         out.append(f"| {md(w.workload.name)} | {verdict} | {runs} | {md(label)} | {usd(w.monthly_cost_usd)} |")
     out += ["", f"**Total: {usd(rec.total_monthly_cost_usd)} a month.**", ""]

@@ -20,7 +20,7 @@ figures (API models)."""
 FitBasis = Literal["estimated", "measured"]
 """Where a fit's speed figures come from: the estimate, or a stored measured run for this model, quant and hardware."""
 
-ChangeFactor = Literal["volume", "first_token_target", "privacy", "quality"]
+ChangeFactor = Literal["volume", "first_token_target", "privacy", "quality", "ops"]
 """What a `what_would_change` entry varies."""
 
 HybridPattern = Literal["router", "cascade"]
@@ -74,8 +74,13 @@ class HybridOutput(_Output):
     """Both sides of a hybrid option."""
 
     pattern: HybridPattern = Field(description="router or cascade.")
-    small_model: str = Field(description="Catalog id of the small model (always on own or rented hardware).")
-    small_hardware: str | None = Field(description="Hardware id the small model runs on.")
+    small_model: str = Field(
+        description="The small model: a genai-prices model id when it is served by an API, else a catalog id."
+    )
+    small_provider: str | None = Field(
+        default=None, description="genai-prices provider id of the small side; null when it runs on own hardware."
+    )
+    small_hardware: str | None = Field(description="Hardware id the small model runs on; null when it is an API.")
     small_quant: str | None = Field(description="Quantisation of the small model, e.g. Q4_K_M.")
     large_model: str = Field(
         description="The large model: a genai-prices model id when it is served by an API, else a catalog id."
@@ -112,7 +117,7 @@ class OptionOutput(_Output):
     cost_low_usd: float | None = Field(description="Cheap end of the monthly cost band, USD; null when not finite.")
     cost_high_usd: float | None = Field(description="Dear end of the monthly cost band, USD; null when not finite.")
     est_first_token_ms: float | None = Field(
-        description="Estimated p95 time to the first token, ms; null when there is no estimate."
+        description="Estimated (expected) time to the first token, ms; null when there is no estimate."
     )
     est_tokens_per_s: float | None = Field(
         description="Estimated decode speed of one sequence, tokens/s (a hybrid: the slower side); null when unknown."
@@ -126,6 +131,20 @@ class OptionOutput(_Output):
     capability: Capability = Field(description="Capability tier of the model (a hybrid: the large side's).")
     context_tokens: int = Field(description="Longest context the option accepts, tokens.")
     est_total_ms: float | None = Field(description="Estimated p95 time for the whole answer, ms; null when unknown.")
+    est_first_token_p95_ms: float | None = Field(
+        description="The slow end of the first-token estimate, ms: what p95 first-token targets are checked against "
+        "(est_first_token_ms is the expected figure); null when there is no estimate."
+    )
+    quality_score: float | None = Field(
+        description="Quality estimate, 0-100: the capability tier (basic 40, standard 60, frontier 80) moved by up "
+        "to 10 by the model's benchmark percentile among catalog models on benchmarks relevant to the task; a "
+        "hybrid: its large side's times random-routing quality. Null when the model has no catalog entry."
+    )
+    quality_basis: str = Field(description="How the quality score was made, in words.")
+    dominated_by: str | None = Field(
+        description="Label of a viable option of the same deployment kind that is at least as good on monthly "
+        "cost, p95 first token, whole-answer time and quality score and better on one; null when none is."
+    )
     basis: OptionBasis = Field(
         description="Where the speed figures come from: estimated, measured (a stored live run) or published "
         "(a provider's figures)."
@@ -144,10 +163,13 @@ class OptionOutput(_Output):
 class ChangeOutput(_Output):
     """A threshold at which the pick would change, and what the pick would be then."""
 
-    factor: ChangeFactor = Field(description="What is varied: volume, first_token_target, privacy or quality.")
+    factor: ChangeFactor = Field(
+        description="What is varied: volume, first_token_target, privacy, quality or ops (staff and operations "
+        "per month, offered when the scenario assumes $0)."
+    )
     threshold: float | str | None = Field(
-        description="The threshold: requests/day for volume, ms for first_token_target, the privacy level or "
-        "allowed_providers setting for privacy, the quality tier for quality."
+        description="The threshold: requests/day for volume, ms (p95) for first_token_target, the privacy level or "
+        "allowed_providers setting for privacy, the quality tier for quality, USD a month for ops."
     )
     verdict: Kind | None = Field(description="The verdict past the threshold; null when nothing would be viable.")
     deployment: DeploymentKind | None = Field(description="Where the new pick would run; null when none.")
@@ -161,23 +183,24 @@ class WorkloadOutput(_Output):
 
     # The keys the contract requires.
     name: str = Field(description="The workload's name from the scenario.")
-    verdict: Kind = Field(
-        description="Model class of the pick: slm, llm or hybrid. When no option is viable, the class with the "
-        "most points (llm when none has any)."
+    verdict: Kind | None = Field(
+        description="Model class of the pick: slm, llm or hybrid; null when no option meets every constraint "
+        "(feasible is false: there is nothing to recommend)."
     )
-    deployment: DeploymentKind = Field(
-        description="Where the pick runs: local, self_hosted, api or mixed (the best-ranked option's when none is "
-        "viable)."
+    deployment: DeploymentKind | None = Field(
+        description="Where the pick runs: local, self_hosted, api or mixed; null when no option is viable."
     )
     monthly_cost_usd: float = Field(description="Expected monthly cost of the pick, USD; 0 when no option is viable.")
     options: list[OptionOutput] = Field(
-        description="Options ranked best first: viable ones by points, then expected cost, then capability; then "
-        "excluded ones by number of broken rules. Without --all, a few per kind plus the best excluded ones."
+        description="Options ranked best first: the pick, then viable ones by points, then the scenario's "
+        "optimize_for (expected cost by default); then excluded ones by number of broken rules. Without --all, a "
+        "few per kind plus the best excluded ones."
     )
     reasons: list[ReasonOutput] = Field(description="Hard rules that excluded options, then soft rules that fired.")
     break_even_requests_per_day: float | None = Field(
         description="Volume (requests/day) above which own or rented hardware becomes cheaper than the API, "
-        "between the pick and the best viable option on the other side; null when they never cross (1 to 1e9) or "
+        "between the pick and the best viable single-model option on the other side; null when they never cross "
+        "(1 to 1e9) or "
         "there is no such option."
     )
     # Detail keys beyond the contract.
@@ -249,6 +272,10 @@ class FitOutput(_Output):
     gpu_layer_share: float | None = Field(
         description="When the model does not fit a GPU: the share of weights that would fit in VRAM (partial "
         "offload); null when it fits or the hardware is not a GPU."
+    )
+    engine: str = Field(description="Serving engine the figures assume: llama.cpp, or vllm on data-centre GPUs.")
+    first_token_p95_ms: float = Field(
+        description="First token on an idle replica, 95th percentile (the slow end of first_token_ms), ms."
     )
 
 

@@ -54,8 +54,12 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "task": frozenset({"id", "name", "capability", "capability_rank", "nature"}),
-    "constraints": frozenset({"privacy", "allowed_providers", "unknown_providers", "deployment"}),
-    "hardware": frozenset({"profile", "name", "kind", "count", "ownership", "memory_gb", "priced"}),
+    "constraints": frozenset(
+        {"privacy", "allowed_providers", "unknown_providers", "deployment", "on_premises_only", "optimize_for"}
+    ),
+    "hardware": frozenset(
+        {"profile", "name", "kind", "count", "ownership", "memory_gb", "priced", "ops_usd_per_month"}
+    ),
     "cost": frozenset(
         {
             "slm",
@@ -84,10 +88,13 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
             "memory_gb",
             "available_gb",
             "est_first_token_ms",
+            "est_first_token_p95_ms",
             "est_total_ms",
             "est_tokens_per_s",
             "small_model",
             "small_share",
+            "instruction_tuned",
+            "quality_score",
         }
     ),
 }

@@ -19,6 +19,7 @@ from advisor.schema.vocabulary import Capability
 Privacy = Literal["public", "internal", "confidential", "regulated", "air_gapped"]
 Deployment = Literal["any", "local_only", "api_only"]
 Ownership = Literal["owned", "rented"]
+OptimizeFor = Literal["balanced", "cost", "latency", "quality"]
 
 PRIVACY_MEANINGS: dict[str, str] = {
     "public": "Public data: any API provider may see it.",
@@ -110,6 +111,10 @@ class Workload(Strict):
             )
         return self
 
+    def replace(self, **changes: Any) -> Workload:
+        """A validated copy with `changes` (field names as keywords): `workload.replace(requests_per_day=1e6)`."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
 
 class Constraints(Strict):
     """What the answer must respect, whatever it costs."""
@@ -123,6 +128,11 @@ class Constraints(Strict):
     )
     deployment: Deployment = Field(
         default="any", description="any, local_only (nothing leaves your machines) or api_only (nothing to host)."
+    )
+    on_premises_only: bool = Field(
+        default=False,
+        description="Self-hosted models must run on hardware the team owns on its premises, not on rented cloud "
+        "GPUs (hardware.ownership: owned).",
     )
 
     @field_validator("allowed_providers")
@@ -190,6 +200,12 @@ class Scenario(Strict):
     constraints: Constraints = Field(default_factory=Constraints)
     hardware: HardwareChoice = Field(default_factory=HardwareChoice)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    optimize_for: OptimizeFor = Field(
+        default="balanced",
+        description="What decides between options the rules rank equally: balanced (the best quality score within "
+        "10% of the cheapest), cost (the cheapest), latency (the fastest p95 first token) or quality (the best "
+        "quality score).",
+    )
 
     _printable_name = field_validator("name")(printable_text)
 
@@ -207,14 +223,64 @@ class Scenario(Strict):
         return self.model_dump(mode="json")
 
     def to_yaml(self) -> str:
+        """The scenario file text; whole numbers are written as integers (`requests_per_day: 5000`)."""
         import yaml
 
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        return yaml.safe_dump(_whole_numbers(self.to_dict()), sort_keys=False, allow_unicode=True)
 
     def save(self, path: str | Path) -> None:
         target = Path(path)
         text = json.dumps(self.to_dict(), indent=2) if target.suffix == ".json" else self.to_yaml()
         target.write_text(text, encoding="utf-8")
+
+    def workload(self, name: str) -> Workload:
+        """The workload called `name`; KeyError naming the ones there are otherwise."""
+        for workload in self.workloads:
+            if workload.name == name:
+                return workload
+        raise KeyError(f"no workload named {name!r} (the scenario has: {', '.join(w.name for w in self.workloads)})")
+
+    def with_workload(self, workload: Workload | None = None, **fields: Any) -> Scenario:
+        """A copy with one more workload, or with the workload of the same name replaced: pass a Workload or its
+        fields as keywords (`scenario.with_workload(name="faq", task="rag_qa", requests_per_day=2000,
+        input_tokens=400, output_tokens=120)`)."""
+        added = workload if workload is not None else Workload.model_validate(fields)
+        if workload is not None and fields:
+            added = workload.replace(**fields)
+        names = [w.name for w in self.workloads]
+        workloads = [added if w.name == added.name else w for w in self.workloads]
+        if added.name not in names:
+            workloads.append(added)
+        return self.replace(workloads=workloads)
+
+    def without_workload(self, name: str) -> Scenario:
+        """A copy without the workload called `name`."""
+        self.workload(name)
+        return self.replace(workloads=[w for w in self.workloads if w.name != name])
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A validated copy with `changes`. Keys are the scenario's own fields (name, workloads, ...) or the fields
+        of its sections, which are unique across them: `scenario.replace(privacy="regulated", profile="l4",
+        ops_usd_per_month=2000)` edits constraints, hardware and assumptions."""
+        data = self.model_dump()
+        sections = {name: field.annotation for name, field in type(self).model_fields.items()}
+        for key, value in changes.items():
+            if key in sections:
+                data[key] = value
+                continue
+            owner = next(
+                (
+                    section
+                    for section in ("constraints", "hardware", "assumptions")
+                    if key in getattr(sections[section], "model_fields", {})
+                ),
+                None,
+            )
+            if owner is None:
+                raise ValueError(f"{key}: not a scenario field nor a field of constraints, hardware or assumptions")
+            data[owner] = {**data[owner], key: value}
+        data["workloads"] = [w.model_dump() if isinstance(w, Workload) else w for w in data["workloads"]]
+        return type(self).model_validate(data)
 
 
 def _catalog_from(info: ValidationInfo) -> Any:
@@ -223,3 +289,14 @@ def _catalog_from(info: ValidationInfo) -> Any:
     Without one (a Scenario built in code) ids are not checked here; the engine refuses an unknown id when it meets it.
     """
     return (info.context or {}).get("catalog")
+
+
+def _whole_numbers(data: Any) -> Any:
+    """Floats that hold whole numbers as ints, so a file reads `5000`, not `5000.0` (a float field reads it back)."""
+    if isinstance(data, dict):
+        return {key: _whole_numbers(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_whole_numbers(value) for value in data]
+    if isinstance(data, float) and data.is_integer() and abs(data) < 2**53:
+        return int(data)
+    return data
