@@ -233,6 +233,14 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
                 key=wkey(slot, "domain_data"),
                 help=Workload.model_fields["domain_data"].description,
             )
+            st.selectbox(
+                "How varied are the requests?",
+                list(VARIETY_WORDS),
+                format_func=VARIETY_WORDS.__getitem__,
+                key=wkey(slot, "query_variety"),
+                help=Workload.model_fields["query_variety"].description,
+            )
+            inline_problem(wkey(slot, "query_variety"))
         with st.expander("Traffic shape and context"):
             columns = st.columns(len(MORE_NUMBERS))
             for column, field in zip(columns, MORE_NUMBERS, strict=True):
@@ -291,6 +299,12 @@ def constraints_section() -> None:
         inline_problem(skey("on_premises_only"))
 
 
+VARIETY_WORDS = {
+    "predictable": "Predictable: the same few kinds",
+    "mixed": "Mostly routine, some hard",
+    "unpredictable": "Anything users may ask",
+}
+PHASE_WORDS = {"production": "Production", "prototype": "Prototype"}
 OPTIMIZE_WORDS = {
     "balanced": "Balanced: the best quality within 10% of the cheapest",
     "cost": "Lowest monthly cost",
@@ -301,7 +315,7 @@ OPTIMIZE_WORDS = {
 
 def priorities_section() -> None:
     with st.container(border=True):
-        st.markdown("#### What matters most when options are otherwise equal?")
+        st.markdown("#### What matters most, and how far along is the project?")
         st.radio(
             "Decide between equal options by",
             list(OPTIMIZE_WORDS),
@@ -311,6 +325,15 @@ def priorities_section() -> None:
             help=Scenario.model_fields["optimize_for"].description,
         )
         inline_problem(skey("optimize_for"))
+        st.radio(
+            "Project phase",
+            list(PHASE_WORDS),
+            format_func=PHASE_WORDS.__getitem__,
+            key=skey("phase"),
+            horizontal=True,
+            help=Scenario.model_fields["phase"].description,
+        )
+        inline_problem(skey("phase"))
 
 
 def hardware_section() -> None:

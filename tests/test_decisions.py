@@ -431,3 +431,44 @@ def test_a_base_model_is_used_only_where_there_is_data_to_tune_it() -> None:
     assert any("base_model_without_tuning_data" in r.excluded_by for r in plain.options)
     tuned = decided(SUPPORT, {"domain_data": True})
     assert not any("base_model_without_tuning_data" in r.excluded_by for r in tuned.options)
+
+
+def test_a_general_purpose_bot_is_a_large_model_and_mixed_traffic_a_hybrid() -> None:
+    """[000] When LLM (unpredictable queries) and [001] Choose an LLM if (a general-purpose customer service bot);
+    [002] Hybrid routing (simple queries to a small model, complex or novel ones to a frontier model)."""
+    predictable = decided(SUPPORT)
+    assert predictable.verdict == "slm"
+    unpredictable = decided(SUPPORT, {"query_variety": "unpredictable"})
+    assert unpredictable.verdict == "llm"
+    assert {"unpredictable_queries"} <= {r.rule for r in unpredictable.reasons}
+    assert "narrow_task" not in {r.rule for r in unpredictable.reasons}
+    assert decided(SUPPORT, {"query_variety": "mixed"}).verdict == "hybrid"
+
+
+def test_past_32k_tokens_a_small_model_is_not_trusted_whatever_its_stated_window() -> None:
+    """[002] Long-context tasks: an SLM's usable context falls off well before its stated window."""
+    short = decided(SUPPORT, {"task": "summarization", "input_tokens": 5000, "output_tokens": 300})
+    assert short.verdict == "slm"
+    long = decided(
+        SUPPORT, {"task": "summarization", "input_tokens": 30000, "output_tokens": 300, "context_tokens": 40000}
+    )
+    assert long.verdict == "llm"
+    stated = [r for r in long.options if r.option.kind == "slm" and r.option.context_tokens >= 40000]
+    assert stated and all("small_model_long_context" in r.excluded_by for r in stated)
+
+
+def test_a_prototype_is_pointed_at_an_api_and_told_to_decide_again_for_production() -> None:
+    """[000] When LLM 5 / [001] Choose LLM 3: research, experimentation, prototyping."""
+    production = decided(SUPPORT, constraints={"privacy": "confidential"})
+    assert production.deployment != "api"
+    prototype = decided(SUPPORT, constraints={"privacy": "confidential"}, phase="prototype")
+    assert prototype.deployment == "api"
+    reason = next(r for r in prototype.reasons if r.rule == "prototype_phase")
+    assert "phase: production" in reason.text
+
+
+def test_an_open_task_without_labelled_data_leans_further_to_a_large_model() -> None:
+    """[002] Zero-shot generalisation: no labelled training data."""
+    without = decided(SUPPORT, {"task": "creative_writing"})
+    with_data = decided(SUPPORT, {"task": "creative_writing", "domain_data": True})
+    assert without.scores["llm"] == with_data.scores["llm"] + 1

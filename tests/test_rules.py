@@ -91,6 +91,14 @@ CASES: dict[str, tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, An
         ({}, {"constraints": {"privacy": "regulated"}, "hardware": OWNED_4090}),
     ),
     "no_ops_cost": (({}, {}), ({}, {"assumptions": {"ops_usd_per_month": 100}})),
+    "small_model_long_context": (({"context_tokens": 64000}, {}), ({"context_tokens": 32000}, {})),
+    "unpredictable_queries": (({"query_variety": "unpredictable"}, {}), ({}, {})),
+    "mixed_queries": (({"query_variety": "mixed"}, {}), ({}, {})),
+    "prototype_phase": (({}, {"phase": "prototype"}), ({}, {})),
+    "novel_task_without_data": (
+        ({"task": "creative_writing"}, {}),
+        ({"task": "creative_writing", "domain_data": True}, {}),
+    ),
     # An H100 the team already runs (no purchase price: electricity only) against 1M API requests a day.
     "own_hardware_much_cheaper": (
         ({"requests_per_day": 1_000_000}, {"hardware": {"profile": "h100", "ownership": "owned"}}),

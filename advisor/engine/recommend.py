@@ -363,6 +363,8 @@ class _Engine:
                 quality=workload.quality,
                 quality_rank=QUALITY_RANK[workload.quality],
                 domain_data=workload.domain_data,
+                query_variety=workload.query_variety,
+                phase=scenario.phase,
             ),
             "task": SimpleNamespace(
                 id=task.id,
@@ -441,7 +443,7 @@ class _Engine:
             broken = excluded[id(option)]
             ranked.append(RankedOption(option, costs[id(option)], points(option), broken))
         ranked.sort(key=_rank_key)
-        ranked = _choose(ranked, scenario.optimize_for)
+        ranked = _choose(ranked, scenario.optimize_for, mark_all=explain)
         scores: dict[str, float] = {}
         for r in ranked:
             if r.viable:
@@ -708,20 +710,28 @@ class _Engine:
 
         here = signature(volume)
         changes = []
-        below = [float(v) for v in VOLUME_GRID if v < volume][::-1]
+        # Below MIN_VOLUME_SHOWN no change is reported, so the search stops one grid step under it.
+        below = [float(v) for v in VOLUME_GRID if MIN_VOLUME_SHOWN / 4 <= v < volume][::-1]
         above = [float(v) for v in VOLUME_GRID if v > volume]
+        # With the hardware named, today's options are the options at any volume (only the replica count moves),
+        # so the search is exact; when the advisor picks the hardware, the edge is checked by deciding again.
+        exact = self.scenario.hardware.profile is not None
         for direction, grid in (("below", below), ("above", above)):
             edge = self.first_change(lambda v: signature(v) != here, volume, grid)
             if edge is None:
                 continue
             step = 1.005 if direction == "above" else 1 / 1.005
-            confirmed = again(edge * step) != here and again(edge / step) == here
+            confirmed = exact or (again(edge * step) != here and again(edge / step) == here)
             if not confirmed:
                 edge = self.first_change(lambda v: again(v) != here, volume, grid, steps=VOLUME_REFINE_STEPS)
                 if edge is None:
                     continue
             shown = _round_volume(edge, up=direction == "above")
-            after = self.redecide(workload.model_copy(update={"requests_per_day": shown}))
+            after = (
+                self.decide(self.scenario, workload, singles, context, excluded, shown)
+                if exact
+                else self.redecide(workload.model_copy(update={"requests_per_day": shown}))
+            )
             changes.append(_volume_change(direction, shown, after))
         return changes
 
@@ -785,10 +795,11 @@ class _Engine:
                 tried += 1
                 after = self.decide_at_first_token(workload, max(threshold * 0.999, 1.0), singles, result)
                 if after.pick is None or after.pick.option.label != label:
-                    confirmed = self.latency_confirmed(workload, threshold, label)
-                    if confirmed is None:
-                        return []  # deciding from scratch (hardware chosen anew) disagrees: no sentence is better
-                    after = confirmed
+                    if self.scenario.hardware.profile is None:  # hardware chosen anew: check from scratch
+                        confirmed = self.latency_confirmed(workload, threshold, label)
+                        if confirmed is None:
+                            return []  # deciding from scratch disagrees: no sentence is better than a wrong one
+                        after = confirmed
                     return [
                         _change(
                             "first_token_target",
@@ -981,34 +992,41 @@ def _best(candidates: list[RankedOption], optimize_for: str) -> RankedOption:
     return min(near, key=lambda r: (-(r.option.quality_score or 0.0), round(r.cost, 2), *_quality_key(r.option)))
 
 
-def _choose(ranked: list[RankedOption], optimize_for: str) -> list[RankedOption]:
+def _choose(ranked: list[RankedOption], optimize_for: str, mark_all: bool = True) -> list[RankedOption]:
     """Put the pick first. The candidate is the best by points, then by the objective; while a viable option of the
     same deployment kind dominates it, the best of its dominators takes its place (the rules' preferred kind never
-    justifies an option that another beats on cost, speed and quality at once). Every dominated viable option gets
-    `dominated_by` (the cheapest option that dominates it) and ranks after the undominated ones."""
+    justifies an option that another beats on cost, speed and quality at once). The others keep their rank order.
+    Every dominated viable option gets `dominated_by` (the cheapest option that dominates it); `mark_all` False
+    (the engine's probes, which only need the pick) marks only the chain that led to the pick."""
     viable = [r for r in ranked if r.viable]
     if not viable:
         return ranked
     figures = np.array([_figures(r) for r in viable])
     kinds = np.array([r.option.deployment for r in viable])
-    # beats[i, j]: option i dominates option j.
-    no_worse = (figures[:, None, :] <= figures[None, :, :]).all(axis=2)
-    better = (figures[:, None, :] < figures[None, :, :]).any(axis=2)
-    beats = no_worse & better & (kinds[:, None] == kinds[None, :])
     index = {id(r): i for i, r in enumerate(viable)}
-    for j, r in enumerate(viable):
-        beaters = np.flatnonzero(beats[:, j])
+
+    def beaters(j: int) -> np.ndarray:
+        """Indices of the viable options that dominate option j."""
+        no_worse = (figures <= figures[j]).all(axis=1)
+        better = (figures < figures[j]).any(axis=1)
+        return np.flatnonzero(no_worse & better & (kinds == kinds[j]))
+
+    def cheapest_label(found: np.ndarray) -> str:
+        order = np.lexsort((np.array([viable[i].option.label for i in found]), figures[found, 0]))
+        return str(viable[found[order[0]]].option.label)
+
+    for r in viable:
         r.dominated_by = None
-        if beaters.size:
-            order = np.lexsort((np.array([viable[i].option.label for i in beaters]), figures[beaters, 0]))
-            r.dominated_by = viable[beaters[order[0]]].option.label
     top = viable[0].score
     pick = _best([r for r in viable if r.score == top], optimize_for)
-    while pick.dominated_by is not None:
-        pick = _best([viable[i] for i in np.flatnonzero(beats[:, index[id(pick)]])], optimize_for)
-    rest_viable = [r for r in viable if r is not pick]
-    rest_viable.sort(key=lambda r: r.dominated_by is not None)  # stable: rank order kept within each group
-    return [pick, *rest_viable, *(r for r in ranked if not r.viable)]
+    while (found := beaters(index[id(pick)])).size:
+        pick.dominated_by = cheapest_label(found)
+        pick = _best([viable[i] for i in found], optimize_for)
+    if mark_all:
+        for j, r in enumerate(viable):
+            if r is not pick and (found := beaters(j)).size:
+                r.dominated_by = cheapest_label(found)
+    return [pick, *(r for r in viable if r is not pick), *(r for r in ranked if not r.viable)]
 
 
 def _quality_key(o: Option) -> tuple[Any, ...]:

@@ -172,6 +172,7 @@ WORKLOAD_FIELDS = [n.name for n in MAIN_NUMBERS + MORE_NUMBERS] + [
     "quality",
     "languages",
     "domain_data",
+    "query_variety",
 ]
 
 
@@ -203,6 +204,7 @@ def draft_from_scenario(scenario: Scenario) -> dict[str, Any]:
         skey("deployment"): scenario.constraints.deployment,
         skey("on_premises_only"): scenario.constraints.on_premises_only,
         skey("optimize_for"): scenario.optimize_for,
+        skey("phase"): scenario.phase,
         skey("profile"): scenario.hardware.profile,
         skey("count"): scenario.hardware.count,
         skey("ownership"): scenario.hardware.ownership,
@@ -222,6 +224,7 @@ def workload_values(slot: int, workload: dict[str, Any]) -> dict[str, Any]:
         wkey(slot, "quality"): workload.get("quality", defaults["quality"].default),
         wkey(slot, "languages"): ", ".join(workload.get("languages") or ["en"]),
         wkey(slot, "domain_data"): bool(workload.get("domain_data", False)),
+        wkey(slot, "query_variety"): workload.get("query_variety", defaults["query_variety"].default),
     }
     for number in MAIN_NUMBERS + MORE_NUMBERS:
         value = workload.get(number.name, number.info.default)
@@ -256,6 +259,7 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
             "currency": currency,
             **{number.name: values[skey(number.name)] for number in MONEY_NUMBERS},
         },
+        "phase": values.get(skey("phase"), "production"),
         "optimize_for": values.get(skey("optimize_for"), "balanced"),
     }
 
@@ -270,7 +274,7 @@ def problem_keys(draft: dict[str, Any], problems: dict[str, str]) -> dict[str, s
             key = wkey(draft["slots"][int(parts[1])], parts[2])
         elif parts[0] in ("constraints", "hardware", "assumptions") and len(parts) >= 2:
             key = skey(parts[1])
-        elif parts[0] in ("name", "optimize_for"):
+        elif parts[0] in ("name", "optimize_for", "phase"):
             key = skey(parts[0])
         if key not in draft["values"]:
             key, message = SCENARIO_LEVEL, f"{path}: {message}"

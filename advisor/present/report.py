@@ -116,6 +116,11 @@ RULE_TITLES = {
     "regulated_on_rented_cloud": "Regulated data on rented cloud GPUs",
     "no_ops_cost": "Operations assumed free",
     "ranking": "How the pick was chosen",
+    "small_model_long_context": "Too long a context for a small model",
+    "unpredictable_queries": "Unpredictable queries",
+    "mixed_queries": "Mostly routine, some hard queries",
+    "prototype_phase": "Prototype phase",
+    "novel_task_without_data": "Open task, no labelled data",
 }
 COMPONENT_NAMES = (
     ("api_usd", "API tokens"),

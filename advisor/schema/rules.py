@@ -51,6 +51,8 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
             "quality",
             "quality_rank",
             "domain_data",
+            "query_variety",
+            "phase",
         }
     ),
     "task": frozenset({"id", "name", "capability", "capability_rank", "nature"}),

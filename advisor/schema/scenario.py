@@ -20,6 +20,8 @@ Privacy = Literal["public", "internal", "confidential", "regulated", "air_gapped
 Deployment = Literal["any", "local_only", "api_only"]
 Ownership = Literal["owned", "rented"]
 OptimizeFor = Literal["balanced", "cost", "latency", "quality"]
+QueryVariety = Literal["predictable", "mixed", "unpredictable"]
+Phase = Literal["production", "prototype"]
 
 PRIVACY_MEANINGS: dict[str, str] = {
     "public": "Public data: any API provider may see it.",
@@ -75,6 +77,12 @@ class Workload(Strict):
     )
     domain_data: bool = Field(
         default=False, description="Do you have labelled in-domain examples to fine-tune or evaluate with?"
+    )
+    query_variety: QueryVariety = Field(
+        default="predictable",
+        description="How varied the requests are: predictable (the same few kinds, e.g. classify an email), mixed "
+        "(mostly routine with a hard or unusual minority) or unpredictable (anything a user may ask, as a "
+        "general-purpose assistant).",
     )
 
     @field_validator("task")
@@ -200,6 +208,11 @@ class Scenario(Strict):
     constraints: Constraints = Field(default_factory=Constraints)
     hardware: HardwareChoice = Field(default_factory=HardwareChoice)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    phase: Phase = Field(
+        default="production",
+        description="production (a system to run for months) or prototype (finding out whether the idea works: "
+        "what to try first, re-run the advice before going to production).",
+    )
     optimize_for: OptimizeFor = Field(
         default="balanced",
         description="What decides between options the rules rank equally: balanced (the best quality score within "
