@@ -8,7 +8,6 @@ page. Nothing changes the session's scenario until "Keep these figures" is press
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from advisor.data.scenarios import scenario_from_data
-from advisor.engine.recommend import RankedOption, Recommendation, WorkloadRecommendation
+from advisor.engine.recommend import RankedOption, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import (
     breakdown_figure,
@@ -28,11 +27,10 @@ from advisor.present.charts import (
     uses_api,
     volume_cost_figure,
 )
-from advisor.present.report import ReportInfo
-from advisor.present.report_files import report_bytes, report_downloads
 from advisor.present.words import WHERE_SHORT, plain
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 from pages import current_scenario, recommendation_for, require_entrypoint, set_scenario, usd
+from pages.report_ui import report_buttons
 from pages.store_ui import save_control
 
 require_entrypoint()
@@ -268,32 +266,6 @@ def options_table(result: WorkloadRecommendation, assumptions: Assumptions, opti
     )
 
 
-def report_buttons(recommendation: Recommendation, what_if: bool) -> None:
-    """The cost report of the figures shown (every workload), in every format; each file is made on the click."""
-    with st.popover("Cost report", icon=":material/summarize:"):
-        if what_if:
-            st.caption("The report uses the what-if figures shown here.")
-        prepared_for = st.text_input("Prepared for", key="costs_report_for", max_chars=200)
-        prepared_by = st.text_input("Prepared by", key="costs_report_by", max_chars=200)
-        try:
-            info = ReportInfo(prepared_for=prepared_for, prepared_by=prepared_by)
-        except AdvisorError as e:
-            st.error(plain(str(e)), icon=":material/error:")
-            return
-        for download in report_downloads(recommendation.scenario):
-            st.download_button(
-                download.label,
-                functools.partial(report_bytes, recommendation, download.fmt, info),
-                file_name=download.file_name,
-                mime=download.mime,
-                key=f"costs_report_{download.fmt}",
-                help=download.unavailable,
-                disabled=download.unavailable is not None,
-                on_click="ignore",
-                width="stretch",
-            )
-
-
 # ---- the page ----------------------------------------------------------------------------------------------------
 
 st.title("Costs")
@@ -374,7 +346,7 @@ assumptions = shown.assumptions
 options = top_options(result)
 
 headline(result)
-report_buttons(shown_recommendation, what_if=bool(changed))
+report_buttons(shown_recommendation, "costs", "The report uses the what-if figures shown here." if changed else None)
 
 st.subheader("Monthly cost by volume")
 st.plotly_chart(volume_cost_figure(result, assumptions, options), key="costs_volume_chart")

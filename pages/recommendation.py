@@ -6,20 +6,18 @@ this page start with `rec_`.
 
 from __future__ import annotations
 
-import functools
-
 import pandas as pd
 import streamlit as st
 
-from advisor.engine.recommend import RankedOption, Recommendation, WorkloadRecommendation
+from advisor.engine.recommend import RankedOption, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import top_options, volume_cost_figure
 from advisor.present.pareto import pareto_figure
-from advisor.present.report import RULE_TITLES, ReportInfo
-from advisor.present.report_files import report_bytes, report_downloads
+from advisor.present.report import RULE_TITLES
 from advisor.present.text import headline, recommendation_markdown
 from advisor.present.words import plain
 from pages import current_scenario, recommendation_for, require_entrypoint, usd
+from pages.report_ui import report_buttons
 from pages.store_ui import save_control
 
 require_entrypoint()
@@ -180,30 +178,6 @@ def workload_detail(index: int, result: WorkloadRecommendation) -> None:
     )
 
 
-def report_buttons(recommendation: Recommendation) -> None:
-    """The cost report in every format; each file is made when its button is pressed (the PDF takes seconds)."""
-    with st.popover("Cost report", icon=":material/summarize:", width="stretch"):
-        prepared_for = st.text_input("Prepared for", key="rec_report_for", max_chars=200)
-        prepared_by = st.text_input("Prepared by", key="rec_report_by", max_chars=200)
-        try:
-            info = ReportInfo(prepared_for=prepared_for, prepared_by=prepared_by)
-        except AdvisorError as e:
-            st.error(plain(str(e)), icon=":material/error:")
-            return
-        for download in report_downloads(recommendation.scenario):
-            st.download_button(
-                download.label,
-                functools.partial(report_bytes, recommendation, download.fmt, info),
-                file_name=download.file_name,
-                mime=download.mime,
-                key=f"rec_report_{download.fmt}",
-                help=download.unavailable,
-                disabled=download.unavailable is not None,
-                on_click="ignore",
-                width="stretch",
-            )
-
-
 # ---- the page ----------------------------------------------------------------------------------------------------
 
 scenario = current_scenario()
@@ -246,7 +220,7 @@ with actions:
         key="rec_json",
         width="stretch",
     )
-    report_buttons(recommendation)
+    report_buttons(recommendation, "rec")
     save_control(scenario, "rec")
 
 cards = st.columns(min(len(recommendation.workloads), 3))

@@ -17,17 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from advisor.present.report_pdf import CHROMIUM_ARGS as PDF_CHROMIUM_ARGS
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The same flags the PDF reports use: one headless set for the product and its browser tests.
+CHROMIUM_ARGS = list(PDF_CHROMIUM_ARGS)
 STARTUP_S = 45
 
 

@@ -624,7 +624,7 @@ class _Engine:
         result: WorkloadRecommendation,
     ) -> list[Change]:
         """With staff and operations at $0 and a pick on own or rented hardware: the monthly ops figure from which
-        the pick changes (searched up to OPS_CEILING_USD)."""
+        the pick changes (searched up to the last of OPS_GRID_USD)."""
         pick = result.pick
         assumptions = self.scenario.assumptions
         if pick is None or assumptions.ops_usd_per_month > 0 or pick.option.deployment == "api":
