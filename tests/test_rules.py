@@ -92,6 +92,13 @@ CASES: dict[str, tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, An
     ),
     "no_ops_cost": (({}, {}), ({}, {"assumptions": {"ops_usd_per_month": 100}})),
     "small_model_long_context": (({"context_tokens": 64000}, {}), ({"context_tokens": 32000}, {})),
+    "high_stakes_verification": (({"quality": "frontier"}, {}), ({}, {})),
+    "personal_data_in_tuning_set": (
+        ({"domain_data": True}, {"constraints": {"privacy": "confidential"}}),
+        ({"domain_data": True}, {}),
+    ),
+    # Any viable hybrid; air-gapped on an L4 none is (no API, and a pair of own GPUs breaks the quality bar).
+    "distil_into_the_small_model": (({}, {}), ({"quality": "frontier"}, {"constraints": {"privacy": "air_gapped"}})),
     "unpredictable_queries": (({"query_variety": "unpredictable"}, {}), ({}, {})),
     "mixed_queries": (({"query_variety": "mixed"}, {}), ({}, {})),
     "prototype_phase": (({}, {"phase": "prototype"}), ({}, {})),

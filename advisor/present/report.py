@@ -121,6 +121,9 @@ RULE_TITLES = {
     "mixed_queries": "Mostly routine, some hard queries",
     "prototype_phase": "Prototype phase",
     "novel_task_without_data": "Open task, no labelled data",
+    "high_stakes_verification": "High stakes: verify the answers",
+    "personal_data_in_tuning_set": "Personal data in the tuning set",
+    "distil_into_the_small_model": "Distil into the small model later",
 }
 COMPONENT_NAMES = (
     ("api_usd", "API tokens"),
