@@ -397,3 +397,11 @@ def test_public_address_of_links(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 def test_short_ids_that_cannot_be_ids_are_refused(value: str) -> None:
     with pytest.raises(LinkError, match=r"^short link: 's' must be a saved scenario's id"):
         check_id(value)
+
+
+def test_short_ids_never_start_like_a_command_line_option() -> None:
+    from advisor.data.store.links import ID_PATTERN, new_id
+
+    ids = [new_id() for _ in range(2000)]
+    assert all(ID_PATTERN.fullmatch(i) and i[0].isalnum() and i[-1].isalnum() for i in ids)
+    assert len(set(ids)) == len(ids)
