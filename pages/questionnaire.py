@@ -40,7 +40,7 @@ from advisor.present.questionnaire import (
     workload_defaults,
     workload_values,
 )
-from advisor.present.words import plain
+from advisor.present.words import OPTIMIZE_WORDS, PHASE_WORDS, VARIETY_WORDS, plain
 from advisor.schema.scenario import PRIVACY_MEANINGS, Constraints, HardwareChoice, Scenario, Workload
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
 
@@ -297,20 +297,6 @@ def constraints_section() -> None:
             help=Constraints.model_fields["on_premises_only"].description,
         )
         inline_problem(skey("on_premises_only"))
-
-
-VARIETY_WORDS = {
-    "predictable": "Predictable: the same few kinds",
-    "mixed": "Mostly routine, some hard",
-    "unpredictable": "Anything users may ask",
-}
-PHASE_WORDS = {"production": "Production", "prototype": "Prototype"}
-OPTIMIZE_WORDS = {
-    "balanced": "Balanced: the best quality within 10% of the cheapest",
-    "cost": "Lowest monthly cost",
-    "latency": "Fastest first words",
-    "quality": "Best answers",
-}
 
 
 def priorities_section() -> None:

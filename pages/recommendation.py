@@ -13,9 +13,8 @@ from advisor.engine.recommend import RankedOption, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import top_options, volume_cost_figure
 from advisor.present.pareto import pareto_figure
-from advisor.present.report import RULE_TITLES
 from advisor.present.text import headline, recommendation_markdown
-from advisor.present.words import plain
+from advisor.present.words import plain, rule_title
 from pages import current_scenario, recommendation_for, require_entrypoint, usd
 from pages.report_ui import report_buttons
 from pages.store_ui import save_control
@@ -25,7 +24,7 @@ require_entrypoint()
 VERDICT_NAMES = {"slm": "Small model (SLM)", "llm": "Large model (LLM)", "hybrid": "Hybrid (SLM + LLM)"}
 VERDICT_COLOURS = {"slm": "green", "llm": "violet", "hybrid": "orange"}
 DEPLOYMENT_NAMES = {"local": "on device", "self_hosted": "self-hosted", "api": "API", "mixed": "mixed"}
-EFFECT_ICONS = {"excluded": ":material/block:", "favours": ":material/thumb_up:"}
+EFFECT_ICONS = {"excluded": ":material/block:", "favours": ":material/thumb_up:", "note": ":material/info:"}
 
 OPTION_COLUMNS = {
     "#": st.column_config.NumberColumn(width="small"),
@@ -54,7 +53,7 @@ OPTION_COLUMNS = {
 
 def _status(rank: int, ranked: RankedOption) -> tuple[str, str]:
     if not ranked.viable:
-        titles = ", ".join(RULE_TITLES.get(rule, rule.replace("_", " ")) for rule in ranked.excluded_by)
+        titles = ", ".join(rule_title(rule) for rule in ranked.excluded_by)
         return f"⛔ Excluded: {titles}", " ".join(ranked.why_excluded)
     if rank == 1:
         return "✅ The pick", ""
@@ -120,8 +119,9 @@ def reasons_section(result: WorkloadRecommendation) -> None:
         st.markdown(f"##### {title}")
         for reason in reasons:
             icon = EFFECT_ICONS["excluded" if reason in excluded else "favours"]
-            title = RULE_TITLES.get(reason.rule, reason.rule.replace("_", " ").capitalize())
-            st.markdown(f"{icon} **{plain(reason.text)}**  \n{plain(title)} · {plain(reason.effect)}")
+            if reason.effect == "note":  # a soft rule with no points: it explains, it does not decide
+                icon = EFFECT_ICONS["note"]
+            st.markdown(f"{icon} **{plain(reason.text)}**  \n{plain(rule_title(reason.rule))} · {plain(reason.effect)}")
             st.caption(f"Source: {plain(reason.source)}")
 
 

@@ -113,7 +113,7 @@ def test_excluded_options_are_grouped_by_rule_without_repeating_the_sentence() -
     html = report_html(rec, INFO)
     support = html.split("Workload: support-chat", 1)[1].split("Workload: product-descriptions", 1)[0]
     ruled_out = support.split("Options ruled out", 1)[1].split("What would change the verdict", 1)[0]
-    from advisor.present.report import RULE_TITLES
+    from advisor.present.words import RULE_TITLES
 
     workload = next(w for w in rec.workloads if w.workload.name == "support-chat")
     first_rules = {r.excluded_by[0] for r in workload.shown_options() if not r.viable}
@@ -165,6 +165,11 @@ def test_xlsx_reopens_with_numbers_as_numbers_text_as_text_and_a_chart(tmp_path:
     inputs = {(r[0], r[1]): r[2] for r in book["Inputs"].iter_rows(min_row=2, values_only=True)}
     assert inputs[(HOSTILE_FORMULA, "Requests per day")] == 20000
     assert isinstance(inputs[(HOSTILE_FORMULA, "Input tokens per request")], int)
+    # What the scenario optimises for, its phase, on-premises and query variety are inputs too, in words.
+    assert inputs[("Priorities", "Between equal options")].startswith("Balanced")
+    assert inputs[("Priorities", "Project phase")] == "Production"
+    assert inputs[("Constraints", "Own hardware on the premises only")] == "no"
+    assert inputs[(HOSTILE_FORMULA, "How varied the requests are")].startswith("Predictable")
     prices = list(book["Prices"].iter_rows(min_row=2, values_only=True))
     assert any(isinstance(r[2], int | float) for r in prices)  # API input price per 1M tokens
 

@@ -23,7 +23,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError
-from advisor.present.words import VERDICT_WORDS, WHERE_SHORT, WHERE_WORDS, ms, per_day, usd
+from advisor.present.words import (
+    OPTIMIZE_WORDS,
+    PHASE_WORDS,
+    VARIETY_WORDS,
+    VERDICT_WORDS,
+    WHERE_SHORT,
+    WHERE_WORDS,
+    ms,
+    per_day,
+    rule_title,
+    usd,
+)
 
 if TYPE_CHECKING:
     from advisor.data.catalog import Catalog
@@ -76,55 +87,6 @@ LANGUAGE_NAMES = {
     "sw": "Swahili", "id": "Indonesian", "uk": "Ukrainian", "cs": "Czech", "el": "Greek", "he": "Hebrew",
     "da": "Danish", "fi": "Finnish", "no": "Norwegian", "hu": "Hungarian", "ro": "Romanian", "bn": "Bengali",
 }  # fmt: skip
-RULE_TITLES = {
-    "regulated_data_stays_in_house": "Regulated data stays in-house",
-    "air_gapped_no_api": "Air-gapped: no API can be reached",
-    "local_only_deployment": "Own hardware only",
-    "api_only_deployment": "APIs only",
-    "provider_not_allowed": "Provider not allowed",
-    "does_not_fit_hardware": "Does not fit the hardware's memory",
-    "context_window_too_small": "Context window too small",
-    "first_token_too_slow": "First words too slow for the target",
-    "total_latency_too_slow": "Whole answer too slow for the target",
-    "below_quality_bar": "Below the quality bar",
-    "hardware_chosen_by_advisor": "Hardware chosen by the advisor",
-    "hardware_price_unknown": "Hardware price unknown",
-    "unknown_allowed_provider": "Allowed provider serves no priced model",
-    "narrow_task": "Narrow task",
-    "open_ended_task": "Open-ended task",
-    "multi_step_reasoning": "Multi-step reasoning",
-    "frontier_quality": "Frontier quality asked",
-    "basic_quality": "Basic quality is enough",
-    "long_context": "Long context",
-    "many_languages": "Many languages",
-    "low_resource_languages": "Languages small models rarely cover",
-    "high_volume": "High volume",
-    "low_volume": "Low volume",
-    "tight_latency": "Tight latency target",
-    "domain_data_to_tune": "In-domain data to tune with",
-    "agentic_pipeline": "Agentic pipeline",
-    "mixed_difficulty_traffic": "Mostly routine traffic",
-    "confidential_data": "Confidential data",
-    "device_hardware": "Runs on a device",
-    "slm_much_cheaper": "Small model much cheaper",
-    "llm_much_cheaper": "Large model much cheaper",
-    "hybrid_saves": "A hybrid saves money",
-    "own_hardware_much_cheaper": "Own hardware much cheaper",
-    "api_much_cheaper": "API much cheaper",
-    "rented_hardware_not_on_premises": "Rented cloud hardware, but on-premises required",
-    "base_model_without_tuning_data": "Base model with no data to tune it on",
-    "regulated_on_rented_cloud": "Regulated data on rented cloud GPUs",
-    "no_ops_cost": "Operations assumed free",
-    "ranking": "How the pick was chosen",
-    "small_model_long_context": "Too long a context for a small model",
-    "unpredictable_queries": "Unpredictable queries",
-    "mixed_queries": "Mostly routine, some hard queries",
-    "prototype_phase": "Prototype phase",
-    "novel_task_without_data": "Open task, no labelled data",
-    "high_stakes_verification": "High stakes: verify the answers",
-    "personal_data_in_tuning_set": "Personal data in the tuning set",
-    "distil_into_the_small_model": "Distil into the small model later",
-}
 COMPONENT_NAMES = (
     ("api_usd", "API tokens"),
     ("hardware_usd", "Hardware"),
@@ -248,7 +210,7 @@ class Names:
         return f"{self.model(option.model)} on {self.hardware(option.hardware)}"
 
     def rule(self, rule_id: str) -> str:
-        return RULE_TITLES.get(rule_id) or rule_id.replace("_", " ").capitalize()
+        return rule_title(rule_id)
 
     def _map(self, result: WorkloadRecommendation) -> tuple[dict[str, str], re.Pattern[str]]:
         """Id -> name for every option of `result` (and its sides), with one pattern over them, longest first."""
@@ -348,12 +310,16 @@ def input_rows(scenario: Scenario, names: Names) -> list[dict[str, Any]]:
         add(w.name, "Languages", ", ".join(LANGUAGE_NAMES.get(c, c) for c in w.languages))
         add(w.name, "Quality asked", QUALITY_WORDS[w.quality])
         add(w.name, "In-domain data to tune with", "yes" if w.domain_data else "no")
+        add(w.name, "How varied the requests are", VARIETY_WORDS[w.query_variety])
     c, h, a = scenario.constraints, scenario.hardware, scenario.assumptions
     from advisor.schema.scenario import PRIVACY_MEANINGS
 
     add("Constraints", "Privacy", PRIVACY_MEANINGS[c.privacy])
     add("Constraints", "Allowed API providers", ", ".join(names.provider(p) for p in c.allowed_providers) or "any")
     add("Constraints", "Where models may run", DEPLOYMENT_CHOICE_WORDS[c.deployment])
+    add("Constraints", "Own hardware on the premises only", "yes" if c.on_premises_only else "no")
+    add("Priorities", "Between equal options", OPTIMIZE_WORDS[scenario.optimize_for])
+    add("Priorities", "Project phase", PHASE_WORDS[scenario.phase])
     add("Hardware", "Hardware", names.hardware(h.profile) if h.profile else "the cheapest that fits, per model")
     add("Hardware", "Devices per replica", h.count, "devices")
     add("Hardware", "Ownership", "owned (bought and written off)" if h.ownership == "owned" else "rented by the hour")

@@ -79,3 +79,71 @@ def plain(text: str, streamlit: bool = True) -> str:
     unlinked = _AUTOLINK.sub("\\1\u2060", text)
     escaped = "".join(f"\\{c}" if c in special else c for c in unlinked)
     return _LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
+
+
+RULE_TITLES = {  # rule id -> a short title for people; ids stay in details and the JSON
+    "regulated_data_stays_in_house": "Regulated data stays in-house",
+    "air_gapped_no_api": "Air-gapped: no API can be reached",
+    "local_only_deployment": "Own hardware only",
+    "api_only_deployment": "APIs only",
+    "provider_not_allowed": "Provider not allowed",
+    "does_not_fit_hardware": "Does not fit the hardware's memory",
+    "context_window_too_small": "Context window too small",
+    "first_token_too_slow": "First words too slow for the target",
+    "total_latency_too_slow": "Whole answer too slow for the target",
+    "below_quality_bar": "Below the quality bar",
+    "hardware_chosen_by_advisor": "Hardware chosen by the advisor",
+    "hardware_price_unknown": "Hardware price unknown",
+    "unknown_allowed_provider": "Allowed provider serves no priced model",
+    "narrow_task": "Narrow task",
+    "open_ended_task": "Open-ended task",
+    "multi_step_reasoning": "Multi-step reasoning",
+    "frontier_quality": "Frontier quality asked",
+    "basic_quality": "Basic quality is enough",
+    "long_context": "Long context",
+    "many_languages": "Many languages",
+    "low_resource_languages": "Languages small models rarely cover",
+    "high_volume": "High volume",
+    "low_volume": "Low volume",
+    "tight_latency": "Tight latency target",
+    "domain_data_to_tune": "In-domain data to tune with",
+    "agentic_pipeline": "Agentic pipeline",
+    "mixed_difficulty_traffic": "Mostly routine traffic",
+    "confidential_data": "Confidential data",
+    "device_hardware": "Runs on a device",
+    "slm_much_cheaper": "Small model much cheaper",
+    "llm_much_cheaper": "Large model much cheaper",
+    "hybrid_saves": "A hybrid saves money",
+    "own_hardware_much_cheaper": "Own hardware much cheaper",
+    "api_much_cheaper": "API much cheaper",
+    "rented_hardware_not_on_premises": "Rented cloud hardware, but on-premises required",
+    "base_model_without_tuning_data": "Base model with no data to tune it on",
+    "regulated_on_rented_cloud": "Regulated data on rented cloud GPUs",
+    "no_ops_cost": "Operations assumed free",
+    "ranking": "How the pick was chosen",
+    "small_model_long_context": "Too long a context for a small model",
+    "unpredictable_queries": "Unpredictable queries",
+    "mixed_queries": "Mostly routine, some hard queries",
+    "prototype_phase": "Prototype phase",
+    "novel_task_without_data": "Open task, no labelled data",
+    "high_stakes_verification": "High stakes: verify the answers",
+    "personal_data_in_tuning_set": "Personal data in the tuning set",
+    "distil_into_the_small_model": "Distil into the small model later",
+}
+VARIETY_WORDS = {
+    "predictable": "Predictable: the same few kinds",
+    "mixed": "Mostly routine, some hard",
+    "unpredictable": "Anything users may ask",
+}
+PHASE_WORDS = {"production": "Production", "prototype": "Prototype"}
+OPTIMIZE_WORDS = {
+    "balanced": "Balanced: the best quality within 10% of the cheapest",
+    "cost": "Lowest monthly cost",
+    "latency": "Fastest first words",
+    "quality": "Best answers",
+}
+
+
+def rule_title(rule_id: str) -> str:
+    """A rule's title for people; a rule of a user's own file has none, so its id reads as words."""
+    return RULE_TITLES.get(rule_id) or rule_id.replace("_", " ").capitalize()
