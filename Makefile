@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test bench lint setup browser-deps system-deps clean
+.PHONY: run test bench docs lint setup browser-deps system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,15 @@ $(BIN)/python:
 
 # Reinstall when the dependency list changes. llama-cpp-python compiles from source the first time (~5 min on
 # 2 cores); pip's wheel cache makes later installs take seconds.
+# It is built for any x86-64 CPU with AVX2 (GGML_NATIVE=OFF), not for this one: a native build on a CPU with AMX
+# (Xeon Sapphire Rapids and later) repacks the weights for AMX and crashes in decode on the third request
+# (llama.cpp issue 20824). A wheel cached from such a build is rebuilt.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python -c "import llama_cpp, sys; sys.exit(b'AMX_INT8 = 1' in llama_cpp.llama_print_system_info())" \
+		|| ($(BIN)/pip cache remove llama_cpp_python && CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet \
+			--force-reinstall --no-deps "llama-cpp-python[server]>=0.3.0")
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -54,6 +61,10 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Every notebook executed and rendered to HTML in docs/notebooks/, and the API reference (pdoc) in docs/api/.
+docs: $(STAMP)
+	$(BIN)/python -m scripts.render_docs
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache test-artifacts
