@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from advisor.data.scenarios import saved_scenario
 from advisor.data.store import ScenarioStore, StoreError
 from advisor.errors import AdvisorError
 from advisor.present.words import plain
@@ -23,11 +24,12 @@ def open_version(store: ScenarioStore, saved_id: str, version: int | None) -> No
     """on_click: the session shows this saved version (read-only link), then the Recommendation page."""
     try:
         opened = store.open(saved_id, version)
-        set_scenario(opened.scenario)
+        scenario = saved_scenario(opened)
+        set_scenario(scenario)
     except AdvisorError as e:
         st.session_state[FLASH_KEY] = ("error", str(e))
         return
-    remember(opened)
+    remember(opened, scenario)
     st.session_state["saved_go"] = True
 
 

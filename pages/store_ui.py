@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from advisor.data.scenarios import saved_scenario
 from advisor.data.share import QUERY_KEY
 from advisor.data.store import (
     SHORT_QUERY_KEY,
@@ -75,10 +76,11 @@ def link_to(saved_id: str, version: int | None = None) -> str:
     return short_link(saved_id, base_url(), version)
 
 
-def remember(saved: SavedVersion) -> None:
-    """The session now shows this saved version: the address bar becomes its short link."""
+def remember(saved: SavedVersion, scenario: Scenario) -> None:
+    """The session now shows this saved version (`scenario`, as read from it): the address bar becomes its short
+    link."""
     version = None if saved.current else saved.version
-    st.session_state[LINK_KEY] = (saved.id, version, saved.scenario.model_dump_json(), saved.name)
+    st.session_state[LINK_KEY] = (saved.id, version, scenario.model_dump_json(), saved.name)
 
 
 def apply_short_link() -> str | None:
@@ -96,10 +98,11 @@ def apply_short_link() -> str | None:
                 raise AdvisorError(f"short link: 'v' must be a version number, got {version_text[:20]!r}")
             version = int(version_text)
         saved = default_store().open(check_id(value), version)
-        set_scenario(saved.scenario)
+        scenario = saved_scenario(saved)
+        set_scenario(scenario)
     except AdvisorError as e:
         return str(e)
-    remember(saved)
+    remember(saved, scenario)
     return None
 
 
@@ -157,8 +160,9 @@ def _save(prefix: str) -> None:
         store = default_store()
         result: Any = recommendation_for(scenario).to_dict()
         saved = store.save(scenario, name=name, result=result)
-        set_scenario(saved.scenario)
-        remember(saved)
+        scenario = saved_scenario(saved)
+        set_scenario(scenario)
+        remember(saved, scenario)
     except AdvisorError as e:
         st.session_state[f"{prefix}_save_message"] = ("error", str(e), "", scenario.model_dump_json())
         return
@@ -166,7 +170,7 @@ def _save(prefix: str) -> None:
         "ok",
         f"Saved as {saved.name}, version {saved.version}.",
         link_to(saved.id),
-        saved.scenario.model_dump_json(),
+        scenario.model_dump_json(),
     )
 
 

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from advisor.data.examples import default_scenario
+from advisor.data.scenarios import saved_scenario
 from advisor.data.share import QUERY_KEY
 from advisor.data.store import default_store
 from advisor.engine.recommend import recommend
@@ -54,7 +55,7 @@ def test_save_on_the_recommendation_page_then_the_short_link_opens_it_read_only(
 
     # Someone else opens the short link: the saved scenario, its result, read-only.
     other = open_app(query={"s": saved.id})
-    assert other.session_state["scenario"] == default_store().open(saved.id).scenario
+    assert other.session_state["scenario"] == saved_scenario(default_store().open(saved.id))
     assert any("Read-only" in str(c.value) for c in other.caption)
     other.switch_page("pages/recommendation.py")
     rerun(other)
@@ -77,7 +78,7 @@ def test_save_on_the_costs_page_saves_the_scenario_not_the_what_if() -> None:
     at = open_app("costs")
     at.button(key="costs_save").click()
     rerun(at)
-    assert default_store().open(scenario.name).scenario == scenario
+    assert saved_scenario(default_store().open(scenario.name)) == scenario
     assert f"http://localhost:8501/recommendation?s={default_store().get(scenario.name).id}" in codes(at)
     at.button(key="costs_save").click()  # again: a second version
     rerun(at)

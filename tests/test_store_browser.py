@@ -10,9 +10,8 @@ import pytest
 from advisor.data.examples import default_scenario
 from advisor.data.store import default_store
 from advisor.engine.recommend import recommend
-from advisor.present.text import headline
 from advisor.schema.scenario import Scenario
-from tests.test_browser import ARTIFACTS, WAIT_MS, app_url, browser, no_errors, shows_recommendation
+from tests.test_browser import ARTIFACTS, WAIT_MS, app_url, browser, headline, no_errors, shows_recommendation
 
 __all__ = ["app_url", "browser"]  # the fixtures, shared with the other browser tests
 

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.data.measurements import Measurements, read_measurements, store_version
+from advisor.data.measurements import THIS_MACHINE_ID, Measurements, read_measurements, store_version
 from advisor.errors import CatalogError, NoSamplePromptsError, UnknownIdError
 from advisor.schema.base import slug
 from advisor.schema.catalog import (
@@ -43,7 +43,7 @@ from advisor.schema.rules import RulesFile
 if TYPE_CHECKING:
     from advisor.data.prices import ApiPriceTable, PriceVariant
 
-THIS_MACHINE = "this-machine"
+THIS_MACHINE = THIS_MACHINE_ID
 RULES_FILE = "rules.yaml"
 ROUTING_FILE = "routing.yaml"
 PROMPTS_FILE = "prompts.yaml"
@@ -300,7 +300,8 @@ def set_default_catalog(catalog: Catalog | None) -> None:
 
 def default_catalog() -> Catalog:
     """The catalog public entry points use when none is passed: the shipped one (or the one set with
-    `set_default_catalog`) with the measured speeds stored so far."""
+    `set_default_catalog`) with the measured speeds stored so far (measurements.json, or the team store when
+    ADVISOR_DB_URL is set: a measurement another user saves there is picked up at the next call)."""
     base = _custom_default or load_catalog()
     return _with_store(base, store_version())
 

@@ -1,7 +1,9 @@
 """Measured speeds for (model, quant, hardware): once a live run has measured a pair, estimates use it.
 
-Stored as JSON under the advisor's data directory ($ADVISOR_HOME, default ~/.cache/rightsize). The store is read
-into an immutable `Measurements` that the catalog snapshot carries; the engine never reads the file itself.
+Stored as JSON under the advisor's data directory ($ADVISOR_HOME, default ~/.cache/rightsize), or, when a team store
+is configured (`ADVISOR_DB_URL`), in that store's `rightsize_measurements` table so that a team shares them (see
+"The team store" below). Either is read into an immutable `Measurements` that the catalog snapshot carries; the
+engine never reads the file or the database itself.
 
 The store never loses data: writers take a lock file next to it and replace it whole (a temporary file, fsync,
 rename), so concurrent writers never drop each other's entries and a reader never sees half a file. An entry that
@@ -14,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import getpass
+import hashlib
 import itertools
 import json
 import os
@@ -27,12 +31,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, ValidationError
 
+from advisor.data.paths import data_dir
 from advisor.errors import AdvisorError
 from advisor.schema.base import Record
+
+if TYPE_CHECKING:
+    from advisor.data.store import ScenarioStore
 
 MEASURED_FIGURES = ("tokens_per_s", "first_token_ms", "prompt_tokens")
 
@@ -44,6 +52,17 @@ MAX_KEY_CHARS = 300
 
 LOCK_TIMEOUT_S = 60.0
 """A write holds the lock for milliseconds; a lock held this long belongs to a process that is stuck."""
+
+DB_URL_ENV = "ADVISOR_DB_URL"
+"""Set, the measurements live in that store (advisor.data.store), shared by everyone who uses it."""
+
+STORE_RETRY_S = 30.0
+"""A team store that could not be reached is not tried again for this long by readers (estimates stand in), so an
+unreachable server does not cost every recommendation a connection time-out."""
+
+THIS_MACHINE_ID = "this-machine"
+"""The hardware id of the machine the advisor runs on (advisor.data.catalog.THIS_MACHINE): in a team store its
+measurements are kept per machine."""
 
 
 class StoredMeasurement(Record):
@@ -58,17 +77,6 @@ class StoredMeasurement(Record):
 
 class MeasurementStoreWarning(UserWarning):
     """The store, or an entry of it, could not be used; estimates stand in for what it held."""
-
-
-def data_dir() -> Path:
-    home = os.environ.get("ADVISOR_HOME")
-    return Path(home) if home else _default_dir()
-
-
-@functools.cache
-def _default_dir() -> Path:
-    # Path.home() looks the user up each time.
-    return Path.home() / ".cache" / "rightsize"
 
 
 def _store_path() -> Path:
@@ -259,7 +267,12 @@ def _load(path: Path, report: bool) -> _Store:
 
 
 def read_measurements() -> Measurements:
-    """The measurements stored so far: empty when none; a damaged store or entry is skipped with a warning."""
+    """The measurements stored so far: empty when none; a damaged store or entry is skipped with a warning.
+
+    With a team store configured (ADVISOR_DB_URL), those in the store that this machine uses; a store that cannot be
+    reached is reported in a warning, and estimates stand in."""
+    if team_store_configured():
+        return _read_team_store()
     # No lock: writers replace the file whole, so whatever a reader opens is a complete store.
     store = _load(_store_path(), report=True)
     return Measurements(MappingProxyType({k: MappingProxyType(v) for k, v in store.entries.items()}))
@@ -270,7 +283,10 @@ _writes_here = 0
 
 
 def store_version() -> tuple[str, float]:
-    """Changes whenever a measurement is stored, here or by another process: caches of estimates key on it."""
+    """Changes whenever a measurement is stored, here or by another process (or user of a team store): caches of
+    estimates key on it."""
+    if team_store_configured():
+        return _team_store_version()
     path = _store_path()
     try:
         stat = path.stat()
@@ -400,7 +416,8 @@ def record_measurement(
     first_token_ms: float | None = None,
     prompt_tokens: int | None = None,
 ) -> None:
-    """Store a measured run; later estimates for the same pair say 'measured'.
+    """Store a measured run; later estimates for the same pair say 'measured'. It goes to measurements.json, or to
+    the team store when ADVISOR_DB_URL is set (there every user of the store sees it at their next estimate).
 
     `prompt_tokens` is the length of the prompt whose first token took `first_token_ms`; with it, estimates carry
     the measurement to other prompt lengths (advisor.engine.fit.Deployment.measured_first_token_s).
@@ -422,6 +439,11 @@ def record_measurement(
         StoredMeasurement.model_validate(entry, strict=True)  # what reading it back would refuse (inf, 1e9)
     except ValidationError as e:
         raise AdvisorError(_why(e)) from None
+    if team_store_configured():
+        _team_store(retry=True).save_measurement(
+            model, quant, hardware, entry, machine=machine_of(hardware), measured_by=_user()
+        )
+        return
 
     path = _store_path()
     if path.is_symlink():  # a store linked from elsewhere stays linked: write to its target
@@ -456,3 +478,178 @@ def record_measurement(
             "is kept aside"
         )
         warnings.warn(f"{path}: {what} as {aside}; the store now holds its valid entries", MeasurementStoreWarning, 2)
+
+
+# --- the team store ------------------------------------------------------------------------------------------------
+#
+# With ADVISOR_DB_URL set, measurements are rows of the store's rightsize_measurements table (advisor.data.store):
+# whoever records one, every process and user of the store sees it at its next estimate, because store_version() is
+# the table's change counter. A catalog profile's measurement (an L4) holds for everyone; a `this-machine` one only
+# for machines like the one that measured it (same processor, cores and memory: `machine_description()`).
+# The data folder's measurements.json, when there is one, is imported once: the pairs the store does not hold yet
+# are added, and the file's content is remembered (by SHA-256) so that it is never imported again. The file itself
+# is left as it is, and is what the advisor uses again once ADVISOR_DB_URL is unset.
+
+
+def team_store_configured() -> bool:
+    """Whether measurements live in a team store (ADVISOR_DB_URL is set) rather than in measurements.json."""
+    return bool(os.environ.get(DB_URL_ENV, "").strip())
+
+
+@functools.cache
+def machine_description() -> str:
+    """This machine in a team store's `machine` column: processor, cores and memory (no host or user name)."""
+    from advisor.data.this_machine import _memory_gb, _processor
+
+    return f"{_processor()}, {os.cpu_count() or 1} cores, {_memory_gb():.0f} GB"[:300]
+
+
+def machine_of(hardware: str) -> str:
+    """The `machine` a measurement on `hardware` is kept under: this machine's for `this-machine`, else none."""
+    return machine_description() if hardware == THIS_MACHINE_ID else ""
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()[:200] or None
+    except (OSError, KeyError, ImportError):
+        return None
+
+
+_unreachable: dict[str, tuple[float, str]] = {}  # store URL -> (when it failed, the one-line error)
+_imported: set[tuple[object, ...]] = set()  # (store, file identity) whose measurements.json is imported
+
+
+def _team_store(retry: bool = False) -> ScenarioStore:
+    """The team store, opened once per process, with the data folder's measurements.json imported into it.
+
+    A store that failed within STORE_RETRY_S raises its error again without trying, unless `retry`."""
+    from advisor.data.store import StoreError, default_store, store_url
+
+    url = store_url()
+    failed = _unreachable.get(url)
+    if failed is not None and not retry and time.monotonic() - failed[0] < STORE_RETRY_S:
+        raise StoreError(failed[1])
+    try:
+        store = default_store()
+        import_measurements_file(store)
+    except StoreError as e:
+        _unreachable[url] = (time.monotonic(), str(e))
+        raise
+    _unreachable.pop(url, None)
+    return store
+
+
+def import_measurements_file(store: ScenarioStore, path: Path | None = None) -> Any:
+    """Import a measurements.json (default: the data folder's) into `store`, once per content; returns what it did
+    (advisor.data.store.MeasurementImport), or None when there is no file or this process already imported it.
+
+    Only valid entries are imported (the others are reported as when reading the file); pairs the store already
+    holds keep the store's figures; `this-machine` entries are taken as this machine's."""
+    path = path or _store_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    identity = (store.url_shown, str(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if identity in _imported:
+        return None
+    found = _load(path, report=True)
+    if found.unreadable or not found.entries:
+        _imported.add(identity)
+        return None
+    canonical = json.dumps(found.entries, sort_keys=True, allow_nan=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    result = store.import_measurements(
+        found.entries, digest, machine_of, measured_by=_user(), source=f"imported from {path.name}"
+    )
+    _imported.add(identity)
+    return result
+
+
+def _read_team_store(strict: bool = False) -> Measurements:
+    from advisor.data.store import StoreError
+
+    try:
+        store = _team_store(retry=strict)
+        rows = store.measurements(machine=machine_description())
+    except StoreError as e:
+        if strict:
+            raise
+        _warn_once(("team store", str(e)), f"{e}; estimates stand in for the team's measurements")
+        return Measurements()
+    entries: dict[str, dict[str, float]] = {}
+    for row in sorted(rows, key=lambda r: r.key):
+        try:
+            # Not written by this code if it fails (a row edited by hand): skipped, like a bad entry of the file.
+            checked = StoredMeasurement.model_validate(row.figures(), strict=True)
+            problem = _key_problem(row.key)
+        except ValidationError as e:
+            problem = _why(e)
+        if problem is not None:
+            _warn_once(
+                ("team store", store.url_shown, row.key, problem),
+                f"{store.url_shown}: measurement {_shown(row.key)} skipped ({problem})",
+            )
+            continue
+        entries[row.key] = {name: float(v) for name, v in checked.model_dump().items() if v is not None}
+    return Measurements(MappingProxyType({k: MappingProxyType(v) for k, v in entries.items()}))
+
+
+def _team_store_version() -> tuple[str, float]:
+    from advisor.data.store import StoreError, redact_url, store_url
+
+    try:
+        store = _team_store()
+        return (f"{store.url_shown}|{store.measurement_revision()}", 0.0)
+    except StoreError:
+        return (f"{redact_url(store_url())}|unreachable", 0.0)
+
+
+# --- listing and export (advisor store measurements | export-measurements) ----------------------------------------
+
+
+def measurements_location() -> str:
+    """Where the measurements live, in words: the team store (its URL without a password) or measurements.json."""
+    if team_store_configured():
+        from advisor.data.store import redact_url, store_url
+
+        return f"team store {redact_url(store_url())}"
+    return str(_store_path())
+
+
+def list_measurements() -> list[dict[str, Any]]:
+    """Every stored measurement as a row (model, quant, hardware, machine, figures, when, by whom, source): in a
+    team store every machine's; else measurements.json's valid entries. A store that cannot be read is an error."""
+    if team_store_configured():
+        return [row.to_dict() for row in _team_store(retry=True).measurements()]
+    found = _load(_store_path(), report=True)
+    if found.unreadable:
+        raise AdvisorError(f"{_store_path()}: cannot read the measurement store ({found.unreadable})")
+    rows = []
+    for key, figures in sorted(found.entries.items()):
+        model, quant, hardware = key.split("|")
+        rows.append(
+            {
+                "model": model,
+                "quant": quant,
+                "hardware": hardware,
+                "machine": None,
+                "tokens_per_s": figures["tokens_per_s"],
+                "first_token_ms": figures.get("first_token_ms"),
+                "prompt_tokens": figures.get("prompt_tokens"),
+                "measured_at": None,
+                "measured_by": None,
+                "source": _store_path().name,
+            }
+        )
+    return rows
+
+
+def export_measurements() -> str:
+    """The measurements this machine uses, as the text of a measurements.json (pair key -> figures): a copy of a
+    team's measurements to keep, or to use where ADVISOR_DB_URL is not set. A store that cannot be read is an
+    error."""
+    entries = _read_team_store(strict=True) if team_store_configured() else read_measurements()
+    data = {key: dict(figures) for key, figures in entries.entries.items()}
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"

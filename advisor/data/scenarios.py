@@ -13,6 +13,7 @@ from advisor.schema.scenario import Scenario
 
 if TYPE_CHECKING:
     from advisor.data.catalog import Catalog
+    from advisor.data.store import SavedVersion
 
 
 def scenario_from_data(data: Any, origin: str = "scenario", catalog: Catalog | None = None) -> Scenario:
@@ -43,3 +44,10 @@ def load_scenario(path: str | Path, catalog: Catalog | None = None) -> Scenario:
     """Read a scenario file (.yaml, .yml or .json)."""
     target = Path(path)
     return parse_scenario(read_text(target), str(target), catalog)
+
+
+def saved_scenario(saved: SavedVersion, catalog: Catalog | None = None) -> Scenario:
+    """A version from the scenario store as a Scenario, validated against `catalog` (default: the shipped one),
+    under the name it is saved as now."""
+    scenario = parse_scenario(saved.scenario_text, f"saved scenario {saved.name!r} version {saved.version}", catalog)
+    return scenario if scenario.name == saved.name else scenario.model_copy(update={"name": saved.name})

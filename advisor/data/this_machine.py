@@ -95,7 +95,7 @@ def _processor() -> str:
 
 def _kept_bandwidth_gbs(cores: int, memory_gb: float) -> tuple[float, str]:
     """The copy test's result for this machine, measured now or kept from an earlier process; and when."""
-    from advisor.data.measurements import data_dir
+    from advisor.data.paths import data_dir
 
     machine = {"processor": _processor(), "cores": cores, "memory_gb": round(memory_gb, 1)}
     path = data_dir() / "this-machine.json"

@@ -5,6 +5,7 @@
     saved = store.save(scenario, result=advisor.recommend(scenario).to_dict())
     store.open(saved.id).scenario                 # by short id or by name; version=N for an older one
     store.compare(saved.name, 1)                  # version 1 against the current one
+    store.measurements()                          # the live measurements a team shares (ADVISOR_DB_URL)
 
 SQLAlchemy and Alembic load when a store is opened, not when this package is imported.
 """
@@ -36,6 +37,7 @@ from advisor.data.store.links import (
     public_base_url,
     short_link,
 )
+from advisor.data.store.measured import MeasurementImport, SharedMeasurement
 
 __all__ = [
     "DB_URL_ENV",
@@ -44,10 +46,12 @@ __all__ = [
     "VERSION_QUERY_KEY",
     "Change",
     "LinkError",
+    "MeasurementImport",
     "SavedScenario",
     "SavedVersion",
     "ScenarioNotFoundError",
     "ScenarioStore",
+    "SharedMeasurement",
     "StoreError",
     "VersionDiff",
     "VersionInfo",

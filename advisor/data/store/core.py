@@ -18,7 +18,7 @@ import difflib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.data.store.diff import VersionDiff, diff_versions
 from advisor.data.store.links import ID_PATTERN, new_id
+from advisor.data.store.measured import MeasurementImport, SharedMeasurement
 from advisor.errors import AdvisorError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
-    from advisor.data.store.models import StoredScenario
+    from advisor.data.store.models import MeasurementState, StoredMeasurementRow, StoredScenario
     from advisor.schema.scenario import Scenario
 
 DB_URL_ENV = "ADVISOR_DB_URL"
@@ -43,9 +44,10 @@ DEFAULT_TIMEOUT_S = 10.0
 WRITE_ATTEMPTS = 8
 """Two first saves of one new name race on PostgreSQL: the loser retries and becomes version 2."""
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0001_scenarios"
+HEAD_REVISION = "0002_measurements"
 """The newest migration; a test checks it is Alembic's head. A store at this revision opens without Alembic."""
 VERSION_TABLE = "rightsize_alembic_version"
+TABLE_PREFIX = "rightsize_"
 MAX_NAME_CHARS = 200
 
 
@@ -113,13 +115,8 @@ class SavedVersion:
     def current(self) -> bool:
         return self.version == self.latest_version
 
-    @cached_property
-    def scenario(self) -> Scenario:
-        """The scenario, validated against the catalog, under the name it is saved as now."""
-        from advisor.data.scenarios import parse_scenario
-
-        scenario = parse_scenario(self.scenario_text, f"saved scenario {self.name!r} version {self.version}")
-        return scenario if scenario.name == self.name else scenario.model_copy(update={"name": self.name})
+    # Its scenario, checked against the catalog: advisor.data.scenarios.saved_scenario(version). The store sits
+    # below the catalog (which reads the team's measurements from it), so it hands back the text, not a Scenario.
 
     @cached_property
     def result(self) -> dict[str, Any] | None:
@@ -147,7 +144,7 @@ def store_url() -> str:
     """ADVISOR_DB_URL, or the SQLite file in the advisor's data directory."""
     import os
 
-    from advisor.data.measurements import data_dir
+    from advisor.data.paths import data_dir
 
     configured = os.environ.get(DB_URL_ENV, "").strip()
     if configured:
@@ -209,8 +206,8 @@ def open_store(url: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S) 
 
 
 class ScenarioStore:
-    """Save, list, search, open, rename and delete named scenarios, with their history. Safe to share between
-    threads."""
+    """Save, list, search, open, rename and delete named scenarios, with their history; and keep the live
+    measurements a team shares (`save_measurement`, `measurements`). Safe to share between threads."""
 
     def __init__(self, url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.timeout_s = timeout_s
@@ -541,6 +538,134 @@ class ScenarioStore:
             new.result,
         )
 
+    # -- live measurements ----------------------------------------------------------------------------------------
+
+    def save_measurement(
+        self,
+        model: str,
+        quant: str,
+        hardware: str,
+        figures: Mapping[str, float],
+        *,
+        machine: str = "",
+        measured_by: str | None = None,
+        source: str = "live run",
+    ) -> SharedMeasurement:
+        """Keep what a live run measured for (model, quant, hardware) on `machine` (empty for a catalog profile),
+        replacing that pair's earlier figures. `figures`: tokens_per_s, and first_token_ms / prompt_tokens when
+        measured (advisor.data.measurements.record_measurement checks them)."""
+        from advisor.data.store.models import StoredMeasurementRow
+
+        quant = quant.upper()  # as pair keys spell it
+        with self._measurement_write() as session:
+            state = self._measurement_state(session)
+            now = _now()
+            row = session.get(StoredMeasurementRow, (model, quant, hardware, machine))
+            if row is None:
+                row = StoredMeasurementRow(model=model, quant=quant, hardware=hardware, machine=machine)
+                session.add(row)
+            row.tokens_per_s = float(figures["tokens_per_s"])
+            row.first_token_ms = _optional_float(figures.get("first_token_ms"))
+            row.prompt_tokens = _optional_float(figures.get("prompt_tokens")) if row.first_token_ms else None
+            row.measured_at, row.measured_by, row.source = now, measured_by, source
+            state.revision += 1
+            return _shared(row)
+
+    def measurements(self, machine: str | None = None) -> builtins.list[SharedMeasurement]:
+        """The stored measurements, by model, quant, hardware and machine; with `machine`, those that machine uses:
+        every catalog profile's and its own `this-machine` ones."""
+        from sqlalchemy import or_, select
+
+        from advisor.data.store.models import StoredMeasurementRow as Row
+
+        query = select(Row).order_by(Row.model, Row.quant, Row.hardware, Row.machine)
+        if machine is not None:
+            query = query.where(or_(Row.machine == "", Row.machine == machine))
+        with self._session() as session:
+            return [_shared(row) for row in session.scalars(query)]
+
+    def measurement_revision(self) -> int:
+        """A counter that every change to the stored measurements adds one to (one small query)."""
+        from sqlalchemy import text
+
+        # One statement on a pooled connection, no ORM session: every default_catalog() call asks.
+        with self._errors(), self._engine.connect() as connection:
+            value = connection.execute(text(f"SELECT revision FROM {TABLE_PREFIX}measurement_state WHERE id = 1"))
+            return int(value.scalar() or 0)
+
+    def import_measurements(
+        self,
+        entries: Mapping[str, Mapping[str, float]],
+        digest: str,
+        machine_of: Callable[[str], str],
+        *,
+        measured_by: str | None = None,
+        source: str = "imported from measurements.json",
+    ) -> MeasurementImport:
+        """Add the entries of a measurements.json (pair key -> figures, as read and checked by
+        advisor.data.measurements) that the store does not hold yet, once per content: `digest` identifies the
+        content, and the same content is never imported twice. `machine_of(hardware)` gives each pair's machine."""
+        from advisor.data.store.models import StoredMeasurementImport as ImportRow
+        from advisor.data.store.models import StoredMeasurementRow
+
+        with self._measurement_write() as session:
+            state = self._measurement_state(session)
+            if session.get(ImportRow, digest) is not None:
+                return MeasurementImport(len(entries), 0, already_imported=True)
+            now, added = _now(), 0
+            for key, figures in entries.items():
+                model, quant, hardware = key.split("|")
+                quant, machine = quant.upper(), machine_of(hardware)
+                if session.get(StoredMeasurementRow, (model, quant, hardware, machine)) is not None:
+                    continue  # the store's figures (perhaps a later run, perhaps another user's) win
+                first = _optional_float(figures.get("first_token_ms"))
+                session.add(
+                    StoredMeasurementRow(
+                        model=model,
+                        quant=quant,
+                        hardware=hardware,
+                        machine=machine,
+                        tokens_per_s=float(figures["tokens_per_s"]),
+                        first_token_ms=first,
+                        prompt_tokens=_optional_float(figures.get("prompt_tokens")) if first else None,
+                        measured_at=now,
+                        measured_by=measured_by,
+                        source=source,
+                    )
+                )
+                session.flush()  # one pair key in two spellings (quant case) must not be added twice
+                added += 1
+            session.add(ImportRow(digest=digest, imported_at=now, entries=len(entries), added=added))
+            if added:
+                state.revision += 1
+            return MeasurementImport(len(entries), added, already_imported=False)
+
+    @contextlib.contextmanager
+    def _measurement_write(self) -> Iterator[Session]:
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self._session(write=True) as session:
+                yield session
+        except IntegrityError:
+            raise StoreError(
+                f"scenario store {self.where}: another process changed the measurements at the same time; nothing "
+                "was changed, try again"
+            ) from None
+
+    def _measurement_state(self, session: Session) -> MeasurementState:
+        """The change counter's row, locked: measurement writers take turns (SQLite: the write lock already)."""
+        from sqlalchemy import select
+
+        from advisor.data.store.models import MeasurementState
+
+        state = session.scalars(select(MeasurementState).where(MeasurementState.id == 1).with_for_update()).first()
+        if state is None:  # removed by hand: start counting again
+            state = MeasurementState(id=1, revision=0)
+            session.add(state)
+            session.flush()
+        return state
+
     # -- lookups --------------------------------------------------------------------------------------------------
 
     def _find(self, session: Session, ref: str) -> StoredScenario:
@@ -602,6 +727,25 @@ def _result_fields(result: Mapping[str, Any] | str | None) -> tuple[str | None, 
         raise StoreError("result: must be the recommendation JSON object (docs/outputs.md)")
     total = data.get("total_monthly_cost_usd")
     return text, float(total) if isinstance(total, int | float) and not isinstance(total, bool) else None
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _shared(row: StoredMeasurementRow) -> SharedMeasurement:
+    return SharedMeasurement(
+        row.model,
+        row.quant,
+        row.hardware,
+        row.machine,
+        row.tokens_per_s,
+        row.first_token_ms,
+        row.prompt_tokens,
+        _utc(row.measured_at),
+        row.measured_by,
+        row.source,
+    )
 
 
 def _now() -> datetime:

@@ -1,4 +1,4 @@
-"""The store's tables: a named scenario, and every version of it saved so far.
+"""The store's tables: a named scenario, every version of it saved so far, and the live measurements a team shares.
 
 Imported only when a store is opened (SQLAlchemy is heavy); the migrations in `migrations/versions/` create these
 tables and must be kept in step with them (a test compares the two).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TABLE_PREFIX = "rightsize_"
@@ -52,3 +52,49 @@ class StoredVersion(Base):
     scenario_text: Mapped[str] = mapped_column(Text)
     result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     total_monthly_cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+MEASUREMENT_KEY_CHARS = 300
+"""As long as a whole pair key may be (advisor.data.measurements.MAX_KEY_CHARS)."""
+
+
+class StoredMeasurementRow(Base):
+    """What a live run measured for (model, quant, hardware): one row per pair, the latest run's figures.
+
+    `machine` is empty for a catalog hardware profile (a measurement on an L4 holds for every L4). For
+    `this-machine` it is the machine's description (processor, cores, memory): each machine of a team reads its
+    own `this-machine` rows and every catalog profile's."""
+
+    __tablename__ = f"{TABLE_PREFIX}measurements"
+
+    model: Mapped[str] = mapped_column(String(MEASUREMENT_KEY_CHARS), primary_key=True)
+    quant: Mapped[str] = mapped_column(String(MEASUREMENT_KEY_CHARS), primary_key=True)
+    hardware: Mapped[str] = mapped_column(String(MEASUREMENT_KEY_CHARS), primary_key=True)
+    machine: Mapped[str] = mapped_column(String(MEASUREMENT_KEY_CHARS), primary_key=True)
+    tokens_per_s: Mapped[float] = mapped_column(Float)
+    first_token_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    prompt_tokens: Mapped[float | None] = mapped_column(Float, nullable=True)
+    measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    measured_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class StoredMeasurementImport(Base):
+    """A measurements.json already imported into the store (by its SHA-256), so it is imported once."""
+
+    __tablename__ = f"{TABLE_PREFIX}measurement_imports"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entries: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+
+
+class MeasurementState(Base):
+    """One row: a counter every change to the measurements adds one to. Readers cache the measurements per value;
+    writers lock the row, so changes to the measurements are serialised."""
+
+    __tablename__ = f"{TABLE_PREFIX}measurement_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("0"))
