@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from advisor.engine.fit import capacity, estimate_fit, make_deployment, models_that_fit, replicas_needed
+from advisor.engine.fit import (
+    capacity,
+    engine_name,
+    estimate_fit,
+    make_deployment,
+    models_that_fit,
+    replicas_needed,
+)
 from advisor.errors import FitError, UnknownIdError
 
 
@@ -52,11 +59,12 @@ def test_total_is_weights_plus_kv_plus_overhead_and_fits_against_usable_memory(c
 
 
 def test_decode_speed_from_bandwidth(catalog) -> None:
-    # Memory-bound decode: bytes per token / (1008 GB/s x 0.70) + 0.8 ms per token, expected band.
+    # Memory-bound decode: bytes per token / (1008 GB/s x 0.85) + 1.5 ms per token, expected band (GeForce llama.cpp
+    # decode refitted on the fit rows of catalog/validation/measurements.yaml).
     fit = estimate_fit("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M", context_tokens=1, catalog=catalog)
     weights = 8.03e9 * 4.84 / 8
     kv_one_token = 32 * 8 * 128 * 2 * 2
-    seconds = (weights + kv_one_token) / (1008e9 * 0.70) + 0.8e-3
+    seconds = (weights + kv_one_token) / (1008e9 * 0.85) + 1.5e-3
     assert fit.tokens_per_s["expected"] == pytest.approx(1 / seconds)
     assert fit.tokens_per_s["low"] < fit.tokens_per_s["expected"] < fit.tokens_per_s["high"]
 
@@ -71,11 +79,11 @@ def test_moe_decode_reads_only_active_experts(catalog) -> None:
 
 
 def test_first_token_from_compute(catalog) -> None:
-    # 2 x non-embedding params x prompt tokens / (165.2 TFLOPS x 0.75) + 15 ms request overhead. 0.75: GeForce
-    # llama.cpp prefill fitted on the RTX 4090 pp512 rows (catalog/validation/measurements.yaml, rtx4090-*-pp).
+    # 2 x non-embedding params x prompt tokens / (165.2 TFLOPS x 0.79) + 15 ms request overhead. 0.79: GeForce
+    # llama.cpp prefill refitted on the fit rows' pp512 (catalog/validation/measurements.yaml).
     fit = estimate_fit("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M", 4096, prompt_tokens=1000, catalog=catalog)
     prefill_params = 8.03e9 - 128256 * 4096
-    expected_ms = 2 * prefill_params * 1000 / (165.2e12 * 0.75) * 1000 + 15
+    expected_ms = 2 * prefill_params * 1000 / (165.2e12 * 0.79) * 1000 + 15
     assert fit.first_token_ms["expected"] == pytest.approx(expected_ms)
     assert fit.first_token_ms["low"] < fit.first_token_ms["expected"] < fit.first_token_ms["high"]
 
@@ -196,3 +204,37 @@ def test_this_machine_is_detected(catalog) -> None:
     assert profile.memory_gb > 1 and profile.memory_bandwidth_gbs > 1
     fit = estimate_fit("gemma-3-270m", "this-machine", "Q4_K_M", 2048, catalog=catalog)
     assert fit.fits
+
+
+def test_engine_names_for_labels(catalog) -> None:
+    """Self-hosted option labels name the engine as people write it ("qwen3-8b FP8, vLLM on 1x l4")."""
+    assert engine_name("vllm", catalog) == "vLLM"
+    assert engine_name("llama.cpp", catalog) == "llama.cpp"
+
+
+def test_batching_engine_serving_factors() -> None:
+    """vLLM's serving factors (efficiency.yaml, fitted on published serving rows): weight-only formats compute at a
+    share of BF16's rate, the H100 at its own share, and each running sequence adds host time to a step; llama.cpp
+    keeps none of them."""
+    import dataclasses
+
+    from advisor.data.catalog import default_catalog
+    from advisor.engine.fit import make_deployment, weight_only
+
+    cat = default_catalog()
+    serving = cat.efficiency.engines["vllm"]
+    bf16 = make_deployment("qwen3-8b", "a100-80gb", "BF16", catalog=cat, engine="vllm")
+    awq = make_deployment("qwen3-8b", "a100-80gb", "INT4-AWQ", catalog=cat, engine="vllm")
+    assert serving.weight_only_compute is not None and serving.per_sequence_step_ms is not None
+    assert awq.prefill_eff.expected == pytest.approx(bf16.prefill_eff.expected * serving.weight_only_compute.expected)
+    assert weight_only("FP8", cat.hardware_profile("a100-80gb"), cat)
+    assert not weight_only("FP8", cat.hardware_profile("h100"), cat)
+    h100 = make_deployment("qwen3-8b", "h100", "BF16", catalog=cat, engine="vllm")
+    assert h100.prefill_eff == serving.prefill_compute_by_hardware["h100"]
+    one, full = (float(bf16.decode_step_s(512, b)) for b in (1, 256))
+    no_host = dataclasses.replace(bf16, per_sequence_step_ms=None)
+    host = full - float(no_host.decode_step_s(512, 256))
+    assert host == pytest.approx(256 * serving.per_sequence_step_ms.expected / 1000)
+    assert one < full
+    gguf = make_deployment("qwen3-8b", "rtx-4090", "Q4_K_M", catalog=cat, engine="llama.cpp")
+    assert gguf.per_sequence_step_ms is None

@@ -71,6 +71,7 @@ class Deployment:
     moe_shared_bytes: float = 0.0  # MoE: weights every token reads (attention, shared layers, embeddings)
     moe_expert_bytes: float = 0.0  # MoE: all routed experts' weights
     moe_route_share: float = 0.0  # MoE: experts routed per token / experts per layer
+    per_sequence_step_ms: Band | None = None  # host time each running sequence adds to a decode step (batching)
 
     @property
     def batch_candidates(self) -> tuple[int, ...]:
@@ -116,7 +117,11 @@ class Deployment:
         compute_s = batch_arr * 2 * self.model.active_b * 1e9 / (self.peak_flops * eff_flops)
         # The high band is the fast end: it gets the small per-token overhead, and vice versa.
         overhead_band = {"low": "high", "expected": "expected", "high": "low"}[band]
-        return np.maximum(memory_s, compute_s) + getattr(self.per_token_overhead_ms, overhead_band) / 1000
+        step = np.maximum(memory_s, compute_s) + getattr(self.per_token_overhead_ms, overhead_band) / 1000
+        if self.per_sequence_step_ms is not None:
+            # A batching engine's host work (scheduling, sampling, detokenising, streaming) grows with the batch.
+            step = step + batch_arr * getattr(self.per_sequence_step_ms, overhead_band) / 1000
+        return step
 
     def prefill_s(self, prompt_tokens: Any, band: str = "expected", with_overhead: bool = True) -> Any:
         """Seconds to read a prompt: compute plus, unless `with_overhead` is false, the fixed request overhead."""
@@ -162,6 +167,12 @@ def weights_bytes(model: OpenWeightModel, quant: str, catalog: Catalog) -> float
     return model.params_b * 1e9 * catalog.quantization(quant).bytes_per_param
 
 
+def engine_name(engine: str, catalog: Catalog) -> str:
+    """How an engine is written for people: its efficiency.yaml name ("vLLM"), else its id ("llama.cpp")."""
+    serving = catalog.efficiency.engines.get(engine)
+    return serving.name if serving else engine
+
+
 def engine_for(hardware: HardwareProfile, quant: str, catalog: Catalog, engine: str | None = None) -> str:
     """The serving engine a deployment assumes: the one asked for, else the hardware kind's default when it runs
     the precision, else llama.cpp when it does, else the first engine that does."""
@@ -179,6 +190,35 @@ def engine_for(hardware: HardwareProfile, quant: str, catalog: Catalog, engine: 
     if LLAMA_CPP in runs:
         return LLAMA_CPP
     return next((name for name in runs if name in known), runs[0])
+
+
+WEIGHT_ONLY = ("INT4-AWQ", "MXFP4")
+"""Batching-engine formats whose matrix products dequantise the weights to FP16 inside the kernel (W4A16): no
+catalog card has FP4 tensor cores priced, so MXFP4 counts here too. FP8 does on cards without FP8 tensor cores."""
+
+
+def weight_only(quant: str, hardware: HardwareProfile, catalog: Catalog) -> bool:
+    """Whether `quant` runs as a weight-only format on `hardware` (dequantised to FP16 in the matrix products)."""
+    spec = catalog.quantization(quant)
+    if spec.compute == "fp8":
+        return not hardware.fp8_tflops
+    return spec.id in WEIGHT_ONLY
+
+
+def engine_compute_band(base: Band, engine: str, quant: str, hardware: HardwareProfile, catalog: Catalog) -> Band:
+    """The compute share a batching engine reaches: its share on this card where efficiency.yaml gives one
+    (`prefill_compute_by_hardware`), else `base`; times `weight_only_compute` for a weight-only format. llama.cpp
+    keeps `base`."""
+    serving = catalog.efficiency.engines.get(engine)
+    if serving is None:
+        return base
+    band = serving.prefill_compute_by_hardware.get(hardware.id, base)
+    share = serving.weight_only_compute
+    if share is None or not weight_only(quant, hardware, catalog):
+        return band
+    return type(band).model_construct(
+        low=band.low * share.low, expected=band.expected * share.expected, high=band.high * share.high
+    )
 
 
 def _peak_flops(hardware: HardwareProfile, quant: str, catalog: Catalog) -> float:
@@ -221,6 +261,9 @@ def make_deployment(
     kv_bytes = kv_cache_bytes_per_element or (
         serving.kv_cache_bytes_per_element if serving else cat.efficiency.kv_cache_bytes_per_element
     )
+    prefill_eff = engine_compute_band(
+        (own and own.prefill_compute) or efficiency.prefill_compute, engine_id, quant, hardware_obj, cat
+    )
     moe: dict[str, float] = {}
     if model_obj.is_moe and model_obj.experts and model_obj.experts_active:
         # params = shared + experts; active = shared + experts x k/E  ->  experts = (params - active) / (1 - k/E)
@@ -244,7 +287,7 @@ def make_deployment(
         peak_flops=_peak_flops(hardware_obj, quant, cat) * 1e12 * count,
         usable_memory_bytes=hardware_obj.usable_memory_gb * memory_fraction * GB * count,
         decode_eff=(own and own.decode_bandwidth) or efficiency.decode_bandwidth,
-        prefill_eff=(own and own.prefill_compute) or efficiency.prefill_compute,
+        prefill_eff=prefill_eff,
         overhead_gb=(own and own.runtime_overhead_gb) or efficiency.runtime_overhead_gb,
         per_token_overhead_ms=(own and own.per_token_overhead_ms) or efficiency.per_token_overhead_ms,
         request_overhead_ms=cat.efficiency.request_overhead_ms,
@@ -253,6 +296,7 @@ def make_deployment(
         max_batch=serving.max_batch if serving else BATCH_CANDIDATES[-1],
         kv_paged=serving.kv_paged if serving else False,
         request_overhead_serialised=serving.request_overhead_serialised if serving else True,
+        per_sequence_step_ms=serving.per_sequence_step_ms if serving else None,
         **moe,
     )
     if deployment.measured:
