@@ -38,6 +38,7 @@ class RunSettings:
     temperature: float = 0.0
     system: str | None = None  # an instruction sent before the prompt (a system message where supported)
     timeout_s: float = 60.0  # the whole request, first byte to last
+    logprobs: bool = False  # local: also measure the answer's mean token log-probability (extra['mean_logprob'])
 
 
 @dataclass

@@ -62,7 +62,7 @@ HUB_SPEC = re.compile(
 
 
 def models_dir() -> Path:
-    from advisor.data.measurements import data_dir
+    from advisor.data.paths import data_dir
 
     override = os.environ.get("ADVISOR_MODELS_DIR")
     return Path(override) if override else data_dir() / "models"
@@ -414,12 +414,14 @@ class LocalRunner:
             most_chars = most_tokens * MAX_CHARS_PER_TOKEN
             first: float | None = None
             start = time.perf_counter()
+            confidence = _LogProbs() if settings.logprobs else None
             try:
                 stream = self._llm.create_chat_completion(
                     messages=messages,
                     stream=True,
                     max_tokens=settings.max_tokens,
                     temperature=settings.temperature,
+                    logits_processor=None if confidence is None else [confidence],
                 )
                 for chunk in stream:
                     piece = chunk["choices"][0]["delta"].get("content")
@@ -450,10 +452,37 @@ class LocalRunner:
         # The context holds the prompt and every generated token but the last (it is sampled, never evaluated).
         measurement.prompt_tokens = max(in_context - max(completion - 1, 0), 0) if completion else in_context
         measurement.tokens_per_s = decode_speed(first, total, completion)
+        if confidence is not None and confidence.values:
+            measurement.extra["mean_logprob"] = sum(confidence.values) / len(confidence.values)
+            measurement.extra["logprob_tokens"] = len(confidence.values)
         return measurement
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` with this model's own tokenizer (no special tokens, no chat template)."""
+        with self._lock:
+            return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def __repr__(self) -> str:
         return f"LocalRunner({self.label!r})"
+
+
+class _LogProbs:
+    """A llama.cpp logits processor that keeps the log-probability of each token the model chose: called with the
+    scores for the next token, it reads the token chosen from the previous scores off the end of `input_ids`. The
+    last token's (usually the end of the answer) is not seen; the mean of the rest is the answer's confidence."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self._previous: Any = None
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import numpy as np
+
+        if self._previous is not None and len(input_ids):
+            self.values.append(float(self._previous[int(input_ids[-1])]))
+        top = float(np.max(scores))
+        self._previous = scores - (top + float(np.log(np.sum(np.exp(scores - top)))))
+        return scores
 
 
 def make_local_runner(
