@@ -37,7 +37,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
     ),
     ("mobile-offline", "note-summaries"): ("slm", "local", {"air_gapped_no_api", "device_hardware", "narrow_task"}),
     ("agentic-customer-service", "support-agent-steps"): (
-        "llm",
+        "hybrid",
         "self_hosted",
         {"agentic_pipeline", "confidential_data", "high_volume", "domain_data_to_tune", "ranking"},
     ),
@@ -48,8 +48,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
     ),
     ("multilingual-support", "support-chat-40-languages"): (
         "llm",
-        "api",
-        {"many_languages", "low_resource_languages"},
+        "self_hosted",
+        {"many_languages", "low_resource_languages", "language_not_covered"},
     ),
     ("team-assistant", "team-questions"): ("slm", "api", {"narrow_task", "basic_quality"}),
 }

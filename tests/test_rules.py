@@ -115,6 +115,18 @@ CASES: dict[str, tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, An
     "unknown_allowed_provider": (({}, {"constraints": {"allowed_providers": ["cohere"]}}), ({}, {})),
     "hardware_price_unknown": (({}, {"hardware": {"profile": "h100", "ownership": "owned"}}), ({}, {})),
     "hardware_chosen_by_advisor": (({}, {"hardware": {"ownership": "rented"}}), ({}, {})),
+    # Swahili: every model whose card names its languages (Llama, Qwen2.5, Mistral, Phi, gpt-oss) is out.
+    "language_not_covered": (({"languages": ["en", "sw"]}, {}), ({"languages": ["en"]}, {})),
+    "no_image_input": (({"modality": "image"}, {}), ({}, {})),
+    "frequent_updates": (({"update_frequency": "monthly"}, {}), ({}, {})),
+    "drift_retraining": (
+        ({"update_frequency": "weekly", "domain_data": True}, {}),
+        ({"update_frequency": "weekly"}, {}),
+    ),
+    "existing_infrastructure": (
+        ({}, {"hardware": {"profile": "h100", "ownership": "owned", "already_owned": True}}),
+        ({}, {"hardware": {"profile": "h100", "ownership": "owned"}}),
+    ),
 }
 
 

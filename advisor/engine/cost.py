@@ -11,7 +11,11 @@ Each self-hosted figure is a low / expected / high band from the speed band of t
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -168,6 +172,17 @@ def expected_self_hosted_usd(
     ).total_usd + assumptions.ops_usd_per_month
 
 
+def replicas_at(requests_per_day: float, peak_factor: float, hours_per_day: float, replica_rps: float) -> float:
+    """fit.replicas_needed for one volume in plain floats: the same operations in the same order, so the same
+    result, without numpy's cost on scalars (the sweep sizes thousands of options)."""
+    if not replica_rps > 0:
+        return math.inf
+    ratio = requests_per_day / (hours_per_day * 3600) * peak_factor / replica_rps
+    if not math.isfinite(ratio):  # math.ceil refuses inf and nan; numpy keeps them
+        return float(replicas_needed(requests_per_day, peak_factor, hours_per_day, replica_rps))
+    return float(max(math.ceil(ratio), 1))
+
+
 def self_hosted_cost(
     deployment: Deployment, workload: Workload, assumptions: Assumptions, ownership: Ownership
 ) -> SelfHostedCost:
@@ -190,9 +205,7 @@ def self_hosted_cost(
         capacities[band] = cap
         rps = float(cap.requests_per_s) if bool(cap.meets_latency) else _unconstrained_rps(deployment, workload, band)
         replica_rps[band] = rps
-        replicas[band] = float(
-            replicas_needed(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps)
-        )
+        replicas[band] = replicas_at(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps)
     ops = assumptions.ops_usd_per_month
     monthly = {band: replicas[band] * replica.total_usd + ops for band in BAND_NAMES}
     # The fast band needs the fewest replicas and so is the cheapest: low cost = high speed.
@@ -227,9 +240,14 @@ CAPACITY_MEMO_ENTRIES = 50_000
 targets, sizes each (deployment, request shape, targets, band) once per process."""
 
 
-def _deployment_key(d: Deployment) -> tuple[Any, ...]:
-    """Every figure of a deployment the capacity model reads (two deployments with the same key size alike),
-    kept on the (frozen) deployment after the first call."""
+_DEPLOYMENT_NUMBERS: dict[tuple[Any, ...], int] = {}
+_NEXT_NUMBER = itertools.count()  # next() is atomic: two threads never get the same number for different figures
+
+
+def _deployment_key(d: Deployment) -> int:
+    """A number for every figure of a deployment the capacity model reads (two deployments with the same figures,
+    and so the same sizing, get the same number), kept on the (frozen) deployment after the first call: a small int
+    is much cheaper to hash in the memo's keys than the figures themselves."""
     key = d.__dict__.get("_memo_key")
     if key is None:
         figures = tuple(
@@ -237,7 +255,7 @@ def _deployment_key(d: Deployment) -> tuple[Any, ...]:
             for name, value in vars(d).items()
             if name not in ("model", "hardware", "_memo_key")
         )
-        key = (*figures, d.model.id, d.hardware.id)
+        key = _DEPLOYMENT_NUMBERS.setdefault((*figures, d.model.id, d.hardware.id), next(_NEXT_NUMBER))
         object.__setattr__(d, "_memo_key", key)
     return key
 
@@ -263,6 +281,9 @@ def capacity(
     )
     found = _CAPACITY_MEMO.get(key)
     if found is None:
+        batch: _ShapeBatch | None = getattr(_BATCH, "shapes", None)
+        if batch is not None and key[1:4] in batch.position:
+            return batch.capacity(deployment, key)
         if len(_CAPACITY_MEMO) >= CAPACITY_MEMO_ENTRIES:
             _CAPACITY_MEMO.clear()
         found = _capacity_of(
@@ -270,6 +291,55 @@ def capacity(
         )
         _CAPACITY_MEMO[key] = found
     return found
+
+
+_BATCH = threading.local()
+
+
+@contextlib.contextmanager
+def capacity_batch(shapes: Iterable[tuple[float, float, float]]) -> Iterator[None]:
+    """Within the block, capacity() for any of `shapes` ((input, output, context) tokens) is computed for all of
+    them at once, the first time a (deployment, targets, band) is asked for: one numpy expression over the shapes
+    instead of one call per shape (a sweep over token shapes sizes every option at every shape).
+
+    fit.capacity works element by element (the same arithmetic for each shape, whatever else is in the array), so
+    each shape gets exactly the figures it gets alone. The figures are kept until the block ends, in this thread."""
+    previous = getattr(_BATCH, "shapes", None)
+    _BATCH.shapes = _ShapeBatch(shapes)
+    try:
+        yield
+    finally:
+        _BATCH.shapes = previous
+
+
+class _ShapeBatch:
+    """The shapes of a capacity_batch and the capacities computed over all of them, per (deployment, targets,
+    band): the memo key of capacity() less the shape."""
+
+    def __init__(self, shapes: Iterable[tuple[float, float, float]]) -> None:
+        unique = list(dict.fromkeys((float(i), float(o), float(c)) for i, o, c in shapes))
+        self.position = {shape: index for index, shape in enumerate(unique)}
+        self.tokens = np.array(unique, dtype=float).reshape(-1, 3).T
+        self.found: dict[tuple[Any, ...], Capacity] = {}
+
+    def capacity(self, deployment: Deployment, key: tuple[Any, ...]) -> Capacity:
+        deployment_key, first_target, total_target, band = key[0], key[4], key[5], key[6]
+        figures = self.found.get((deployment_key, first_target, total_target, band))
+        if figures is None:
+            tokens_in, tokens_out, context = self.tokens
+            figures = _capacity_of(deployment, tokens_in, tokens_out, context, first_target, total_target, band)
+            self.found[(deployment_key, first_target, total_target, band)] = figures
+        i = self.position[key[1:4]]
+        # As fit.capacity gives them for one shape: numpy 0-d arrays, and a numpy bool for meets_latency.
+        return Capacity(
+            batch=np.asarray(figures.batch[i]),
+            requests_per_s=np.asarray(figures.requests_per_s[i]),
+            first_token_ms=np.asarray(figures.first_token_ms[i]),
+            total_ms=np.asarray(figures.total_ms[i]),
+            tokens_per_s=np.asarray(figures.tokens_per_s[i]),
+            meets_latency=figures.meets_latency[i],
+            first_token_p95_ms=np.asarray(figures.first_token_p95_ms[i]),
+        )
 
 
 def _unconstrained_rps(deployment: Deployment, workload: Workload, band: str) -> float:

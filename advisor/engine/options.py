@@ -6,6 +6,7 @@ plain arithmetic, so the engine can re-run its decision at other volumes to find
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,13 +24,13 @@ from advisor.engine.cost import (
     replica_monthly_cost,
     self_hosted_cost,
 )
-from advisor.engine.fit import GB, QUANT_PREFERENCE, Deployment, best_quant, make_deployment
+from advisor.engine.fit import GB, QUANT_PREFERENCE, Deployment, best_quant, engine_name, make_deployment
 from advisor.engine.quality import quality_table
 from advisor.errors import AdvisorError
 from advisor.schema.vocabulary import BAND_NAMES, QUALITY_RANK, DeploymentKind, Kind, size_class_of
 
 if TYPE_CHECKING:
-    from advisor.data.prices import PriceVariant
+    from advisor.data.prices import ApiPriceTable, PriceVariant
     from advisor.schema.catalog import HardwareProfile, OpenWeightModel
     from advisor.schema.scenario import Assumptions, Scenario, Workload
 
@@ -86,6 +87,9 @@ class Option:
     quality_basis: str = ""
     shared_hardware_usd: float = 0.0  # hybrid on one owned machine: the smaller side's hardware, billed once
     on_named_owned_machine: bool = False  # self-hosted on the machine the scenario names and owns
+    languages: tuple[str, ...] | None = None  # the model card's languages; ("*",) a broad claim; None: none named
+    vision: bool = False  # accepts images as input
+    fine_tunable: bool = False  # the team can tune it: its own copy of open weights, or a provider that tunes it
 
     @property
     def capability_rank(self) -> int:
@@ -119,7 +123,10 @@ class Option:
         if requests_per_day <= 0:
             return 0.0
         peak_rps = requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600)
-        return _replicas(peak_rps, self.replica_rps[speed]) * self.replica_cost_usd + assumptions.ops_usd_per_month
+        replica_rps = self.replica_rps[speed]
+        # _replicas, inline: the engine prices every option this way at every volume it tries.
+        replicas = 1.0 if replica_rps <= 0 else float(max(math.ceil(peak_rps / replica_rps), 1))
+        return replicas * self.replica_cost_usd + assumptions.ops_usd_per_month
 
     def shared_ops_usd(self, assumptions: Assumptions) -> float:
         """Ops counted twice when both sides of a hybrid run on own hardware (the team runs one platform)."""
@@ -179,7 +186,7 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
     """One option per curated API model, priced by genai-prices for the workload's token shape."""
     table = catalog.price_table(variant)
     notes = catalog.api_notes
-    index = np.array([table.index(n.provider, n.model) for n in notes])
+    index = _api_rows(catalog, table)
     per_request = table.cost_per_request(
         workload.input_tokens, workload.output_tokens, workload.cached_input_share, rows=index
     )
@@ -216,18 +223,82 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 est_first_token_p95_ms=latency.first_token_ms["high"],
                 quality_score=quality.score,
                 quality_basis=quality.basis,
+                languages=card_languages(weights) if weights else None,
+                vision=note.vision,
+                fine_tunable=note.fine_tuning,
             )
         )
     return options
 
 
+def card_languages(model: OpenWeightModel) -> tuple[str, ...] | None:
+    """The languages a model's card names, ("*",) where it claims 100+ without naming them, None where it names
+    none (rules then assume the rules file's well-covered languages)."""
+    if model.languages == "broad":
+        return ("*",)
+    return tuple(model.languages) if model.languages is not None else None
+
+
+_API_ROWS: dict[tuple[int, int], tuple[Catalog, ApiPriceTable, np.ndarray]] = {}
+
+
+def _api_rows(catalog: Catalog, table: ApiPriceTable) -> np.ndarray:
+    """The price-table row of each of the catalog's API notes, found once per (catalog snapshot, price table): both
+    are immutable, and the rows depend on nothing else. Both are held, so their ids are not reused."""
+    key = (id(catalog), id(table))
+    found = _API_ROWS.get(key)
+    if found is None:
+        if len(_API_ROWS) > 64:
+            _API_ROWS.clear()
+        rows = np.array([table.index(n.provider, n.model) for n in catalog.api_notes])
+        found = _API_ROWS[key] = (catalog, table, rows)
+    return found[2]
+
+
+class BuiltOptions:
+    """Self-hosted options built during one engine run (one recommend() or one sweep), handed out again when the
+    engine decides once more at another volume.
+
+    A self-hosted option's figures (speed, what one replica sustains and costs, memory, quality) depend on its
+    deployment, how the hardware is paid for, the workload's token shape, targets and task, the scenario's hardware
+    and assumptions and the catalog, never on the volume: the volume only decides which profile a model lands on
+    when the advisor picks the hardware, and the search still runs at every volume. So an option is keyed on
+    (catalog, the workload less its volume, the scenario less its workloads, model, deployment, ownership), and the
+    same key gives back the same option. The deployment is held by the option, so its id is not reused."""
+
+    def __init__(self) -> None:
+        self._options: dict[tuple[Any, ...], Option] = {}
+
+    @staticmethod
+    def key(scenario: Scenario, workload: Workload, catalog: Catalog) -> tuple[Any, ...]:
+        """Everything a self-hosted option of `workload` can depend on, except the model and its deployment."""
+        return (
+            catalog,
+            workload.model_dump_json(exclude={"requests_per_day"}),
+            scenario.model_dump_json(exclude={"workloads"}),
+        )
+
+    def get(self, key: tuple[Any, ...], build: Any) -> Option:
+        found = self._options.get(key)
+        if found is None:
+            found = self._options[key] = build()
+        return found
+
+
 def self_hosted_options(
-    scenario: Scenario, workload: Workload, catalog: Catalog, keep_hardware: dict[str, str] | None = None
+    scenario: Scenario,
+    workload: Workload,
+    catalog: Catalog,
+    keep_hardware: dict[str, str] | None = None,
+    *,
+    models: list[OpenWeightModel] | None = None,
+    built: BuiltOptions | None = None,
 ) -> list[Option]:
     """Each open-weight model at its best quantisation on the scenario's hardware (or the cheapest priced profile
     it fits when the scenario names none); a model that fits nowhere is kept, marked `fits=False`.
 
-    `keep_hardware` (model id -> hardware id) pins each model to a profile chosen before, for what-if runs."""
+    `keep_hardware` (model id -> hardware id) pins each model to a profile chosen before, for what-if runs.
+    `models` limits the list to those catalog models; `built` reuses the options of an earlier call (BuiltOptions)."""
     ownership = scenario.hardware.ownership
     count = scenario.hardware.count
     floor: dict[str, float] = {}  # one replica's monthly cost per profile, when the advisor picks
@@ -245,7 +316,8 @@ def self_hosted_options(
     context = workload.effective_context_tokens
     options = []
     assumptions = scenario.assumptions
-    for model in catalog.models.values():
+    shared = BuiltOptions.key(scenario, workload, catalog) if built is not None else ()
+    for model in catalog.models.values() if models is None else models:
         best: tuple[bool, float, Deployment, Ownership] | None = None
         pinned = keep_hardware.get(model.id) if keep_hardware else None
         for profile in [catalog.hardware[pinned]] if pinned in catalog.hardware else profiles:
@@ -256,11 +328,11 @@ def self_hosted_options(
                 and best[1] <= floor.get(profile.id, -math.inf) + assumptions.ops_usd_per_month
             ):
                 break
-            deployment = _best_quant(model, profile, context, count, catalog)
+            deployment = best_quant_cached(model, profile, context, count, catalog)
             if deployment is None or (len(profiles) > 1 and not has_price(deployment, ownership)):
                 continue
             # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
-            priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+            priced = paid_as(deployment, scenario)
             if len(profiles) == 1 or pinned:
                 best = (True, 0.0, deployment, priced)  # nothing to compare: cost it in full once, below
                 break
@@ -269,25 +341,48 @@ def self_hosted_options(
             if best is None or (meets, -monthly) > (best[0], -best[1]):
                 best = (meets, monthly, deployment, priced)
         if best is None:
-            options.append(_not_fitting(model, profiles, scenario, workload, catalog))
+            if built is None:
+                options.append(_not_fitting(model, profiles, scenario, workload, catalog))
+            else:
+                missing = functools.partial(_not_fitting, model, profiles, scenario, workload, catalog)
+                options.append(built.get((*shared, model.id, None), missing))
+            continue
+        _, _, chosen, chosen_ownership = best
+        build = functools.partial(_full_option, chosen, chosen_ownership, scenario, workload, catalog)
+        if built is None:
+            options.append(build())
         else:
-            _, _, chosen, chosen_ownership = best
-            full = self_hosted_cost(chosen, workload, assumptions, chosen_ownership)
-            options.append(_costed(full, scenario, workload, catalog))
+            options.append(built.get((*shared, model.id, id(chosen), chosen_ownership), build))
     return options
 
 
+def deployment_option(deployment: Deployment, scenario: Scenario, workload: Workload, catalog: Catalog) -> Option:
+    """The option of one deployment on the scenario's terms: what self_hosted_options builds for the profile it
+    keeps for a model (the sweep, which chooses profiles for many volumes at once, builds them this way)."""
+    return _full_option(deployment, paid_as(deployment, scenario), scenario, workload, catalog)
+
+
+def _full_option(
+    deployment: Deployment, ownership: Ownership, scenario: Scenario, workload: Workload, catalog: Catalog
+) -> Option:
+    full = self_hosted_cost(deployment, workload, scenario.assumptions, ownership)
+    return _costed(full, scenario, workload, catalog)
+
+
 _BEST_QUANT_MEMO: dict[tuple[Any, ...], Deployment | None] = {}
+BEST_QUANT_MEMO_ENTRIES = 100_000
+"""A sweep over 50 token shapes with the hardware left to the advisor asks for about 25,000 (model, profile,
+context) triples."""
 
 
-def _best_quant(
+def best_quant_cached(
     model: OpenWeightModel, profile: HardwareProfile, context: int, count: int, catalog: Catalog
 ) -> Deployment | None:
     """fit.best_quant, remembered per (model, profile, context, devices, catalog snapshot): it does not depend on
     the volume, and the engine builds options again at many volumes."""
     key = (model.id, profile.id, context, count, id(catalog))
     if key not in _BEST_QUANT_MEMO:
-        if len(_BEST_QUANT_MEMO) > 20_000:
+        if len(_BEST_QUANT_MEMO) > BEST_QUANT_MEMO_ENTRIES:
             _BEST_QUANT_MEMO.clear()
             _CATALOGS.clear()
         _BEST_QUANT_MEMO[key] = best_quant(model, profile, context, 1, count, catalog=catalog)
@@ -298,15 +393,55 @@ def _best_quant(
 _CATALOGS: dict[int, Catalog] = {}
 
 
+def prime_best_quant(
+    models: list[OpenWeightModel], profiles: list[HardwareProfile], contexts: list[int], count: int, catalog: Catalog
+) -> None:
+    """Fill best_quant_cached's memo for every model x profile x context with few fit.best_quant calls.
+
+    A deployment's memory grows with the context, so the best quantisation that fits can only get smaller (or none
+    fit) as the context grows: where the smallest and largest of a run of contexts get the same quantisation, every
+    context between gets it too, the same deployment. Runs that differ are split in two until they agree."""
+    ordered = sorted(set(contexts))
+
+    def fill(model: OpenWeightModel, profile: HardwareProfile, low: int, high: int) -> None:
+        first = best_quant_cached(model, profile, ordered[low], count, catalog)
+        last = best_quant_cached(model, profile, ordered[high], count, catalog)
+        if (first.quant if first else None) == (last.quant if last else None):
+            for context in ordered[low + 1 : high]:
+                _BEST_QUANT_MEMO[(model.id, profile.id, context, count, id(catalog))] = first
+        elif high - low > 1:
+            middle = (low + high) // 2
+            fill(model, profile, low, middle)
+            fill(model, profile, middle, high)
+
+    for model in models:
+        for profile in profiles:
+            fill(model, profile, 0, len(ordered) - 1)
+
+
+def paid_as(deployment: Deployment, scenario: Scenario) -> Ownership:
+    """How the hardware is charged: as the scenario's ownership, or for its energy only when the team already has
+    it (hardware.already_owned: its purchase is paid) or the catalog has no price for it (a phone, this machine)."""
+    ownership = scenario.hardware.ownership
+    if scenario.hardware.already_owned or not has_price(deployment, ownership):
+        return "energy_only"
+    return ownership
+
+
 def resized(option: Option, scenario: Scenario, workload: Workload, catalog: Catalog) -> Option:
     """A self-hosted option costed again for `workload` (a tighter latency target, say) on the same deployment."""
     deployment = option.deployment_spec
     if deployment is None or not option.fits:
         return option
-    ownership = scenario.hardware.ownership
-    priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+    priced = paid_as(deployment, scenario)
     cost = self_hosted_cost(deployment, workload, scenario.assumptions, priced)
     return _costed(cost, scenario, workload, catalog)
+
+
+def deployment_label(deployment: Deployment, catalog: Catalog) -> str:
+    """A self-hosted option's label: "model QUANT, engine on Nx hardware" (the id in tables, charts and JSON)."""
+    engine = engine_name(deployment.engine, catalog)
+    return f"{deployment.model.id} {deployment.quant}, {engine} on {deployment.count}x {deployment.hardware.id}"
 
 
 def _own_option(
@@ -323,7 +458,7 @@ def _own_option(
         provider=None,
         hardware=profile.id,
         quant=deployment.quant,
-        label=f"{model.id} {deployment.quant} on {deployment.count}x {profile.id}",
+        label=deployment_label(deployment, catalog),
         capability=model.capability_hint,
         context_tokens=model.context_tokens,
         fits=fits,
@@ -336,6 +471,9 @@ def _own_option(
         quality_score=quality.score if quality else None,
         quality_basis=quality.basis if quality else "",
         on_named_owned_machine=bool(scenario.hardware.profile) and scenario.hardware.ownership == "owned",
+        languages=card_languages(model),
+        vision=model.vision,
+        fine_tunable=True,  # the team holds the weights: LoRA / QLoRA on its own hardware
         **figures,
     )
 
@@ -378,8 +516,7 @@ def _not_fitting(
     """A model no profile holds: memory at the smallest quantisation on the largest profile, for the reason text."""
     profile = max(profiles, key=lambda h: (h.memory_gb, h.id))
     deployment = make_deployment(model, profile, QUANT_PREFERENCE[-1], scenario.hardware.count, catalog)
-    ownership = scenario.hardware.ownership
-    priced: Ownership = ownership if has_price(deployment, ownership) else "energy_only"
+    priced = paid_as(deployment, scenario)
     replica_cost = replica_monthly_cost(deployment, scenario.assumptions, priced).total_usd
     return _own_option(
         deployment,
@@ -395,9 +532,30 @@ def _not_fitting(
     )
 
 
+_HYBRIDS: dict[tuple[Any, ...], Option] = {}
+HYBRID_MEMO_ENTRIES = 4096
+
+
 def hybrid_option(small: Option, large: Option, small_share: float, pattern: str, routing: Any) -> Option:
     """A small model keeping `small_share` of requests and a large one taking the rest (router), or the small
-    model answering everything first and escalating the rest (cascade, which pays for the wasted attempt)."""
+    model answering everything first and escalating the rest (cascade, which pays for the wasted attempt).
+
+    A hybrid is a function of its two sides, its share, pattern and routing range alone, and the engine pairs the
+    same sides again at every volume it tries: each is built once, kept (with its sides, so the sides' ids, which
+    key it, are not reused), and every call gets its own copy, which the caller may change."""
+    key = (id(small), id(large), small_share, pattern, routing)
+    built = _HYBRIDS.get(key)
+    if built is None or built.small is not small or built.large is not large:
+        if len(_HYBRIDS) >= HYBRID_MEMO_ENTRIES:
+            _HYBRIDS.clear()
+        built = _HYBRIDS[key] = _hybrid_option(small, large, small_share, pattern, routing)
+    copy = object.__new__(Option)
+    copy.__dict__.update(built.__dict__)
+    copy.replica_rps = dict(built.replica_rps)
+    return copy
+
+
+def _hybrid_option(small: Option, large: Option, small_share: float, pattern: str, routing: Any) -> Option:
     large_share = 1 - small_share
     first = _hybrid_latency(small.est_first_token_ms, large.est_first_token_ms, small_share)
     first_p95 = _hybrid_latency(small.est_first_token_p95_ms, large.est_first_token_p95_ms, small_share)
@@ -454,6 +612,8 @@ def hybrid_option(small: Option, large: Option, small_share: float, pattern: str
         large=large,
         small_share=small_share,
         pattern=pattern,
+        vision=small.vision and large.vision,
+        fine_tunable=small.fine_tunable,
         quality_range=routing,
         est_first_token_p95_ms=first_p95,
         quality_score=quality,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from advisor.data.catalog import Catalog, default_catalog
-from advisor.engine.options import Option, hybrid_option, resized
+from advisor.engine.options import BuiltOptions, Option, hybrid_option, resized
 from advisor.engine.tables import single_options
 from advisor.errors import AdvisorError
 from advisor.schema.routing import quality_range
@@ -332,12 +332,14 @@ class _Engine:
         self.soft = rules.by_kind("soft")
         self.covered = frozenset(rules.well_covered_languages.codes)
         self.providers = frozenset(note.provider for note in catalog.api_notes)
+        self.built = BuiltOptions()  # self-hosted options, reused when deciding again at another volume
+        self.hybrid_rules: dict[tuple[Any, ...], tuple[Option, list[str]]] = {}  # see hybrid_own_rules
 
     # ----------------------------------------------------------------------------------------- building blocks
     def singles(
         self, scenario: Scenario, workload: Workload, keep_hardware: dict[str, str] | None = None
     ) -> list[Option]:
-        return single_options(scenario, workload, self.catalog, keep_hardware=keep_hardware)
+        return single_options(scenario, workload, self.catalog, keep_hardware=keep_hardware, built=self.built)
 
     def context(self, scenario: Scenario, workload: Workload) -> dict[str, Any]:
         task = self.catalog.task(workload.task)
@@ -365,6 +367,8 @@ class _Engine:
                 domain_data=workload.domain_data,
                 query_variety=workload.query_variety,
                 phase=scenario.phase,
+                update_frequency=workload.update_frequency,
+                modality=workload.modality,
             ),
             "task": SimpleNamespace(
                 id=task.id,
@@ -387,6 +391,7 @@ class _Engine:
                 kind=profile.kind if profile else None,
                 count=hardware.count,
                 ownership=hardware.ownership,
+                already_owned=hardware.already_owned,
                 memory_gb=profile.memory_gb if profile else None,
                 priced=profile is None
                 or (profile.purchase_usd if hardware.ownership == "owned" else profile.cloud_usd_per_hour) is not None,
@@ -436,7 +441,8 @@ class _Engine:
                 favour[target] = favour.get(target, 0.0) + weight
 
         def points(option: Option) -> float:
-            return favour.get(option.kind, 0.0) + favour.get(option.deployment, 0.0)
+            tunable = favour.get("tunable_slm", 0.0) if option.kind == "slm" and option.fine_tunable else 0.0
+            return favour.get(option.kind, 0.0) + favour.get(option.deployment, 0.0) + tunable
 
         ranked = []
         for option in options:
@@ -465,8 +471,6 @@ class _Engine:
         API or on own or rented hardware, as a router and as a cascade. Each side is among the SIDES_PER_CLASS
         cheapest of its class at the volume it takes, so the cheapest hybrid is the cheapest over all pairs."""
         routing = self.catalog.task_routing(workload.task)
-        share = routing.small_share
-        quality = quality_range(self.catalog.routing_benchmark(routing.benchmark), share)
         assumptions = scenario.assumptions
         need = QUALITY_RANK[workload.quality]
         # The small side answers only what the router keeps, so it may be one tier below the bar; every other
@@ -487,14 +491,23 @@ class _Engine:
             return sorted(side, key=lambda o: (key[id(o)], *_quality_key(o)))[:SIDES_PER_CLASS]
 
         hybrids = []
-        larges = [*cheapest(large_pool, True, volume * (1 - share)), *cheapest(large_pool, False, volume * (1 - share))]
+        measured = workload.measured_split  # the Hybrid lab's split on the team's prompts, for its own pattern
         for pattern in (routing.pattern, "cascade" if routing.pattern == "router" else "router"):
+            is_measured = measured is not None and measured.pattern == pattern
+            share = measured.small_share if measured is not None and is_measured else routing.small_share
+            quality = quality_range(self.catalog.routing_benchmark(routing.benchmark), share)
+            larges = [
+                *cheapest(large_pool, True, volume * (1 - share)),
+                *cheapest(large_pool, False, volume * (1 - share)),
+            ]
             small_volume = volume if pattern == "cascade" else volume * share
             smalls = [*cheapest(small_pool, True, small_volume), *cheapest(small_pool, False, small_volume)]
             for small in smalls:
                 for large in larges:
                     hybrid = hybrid_option(small, large, share, pattern, quality)
                     hybrid.routing_source = routing.source
+                    if is_measured:
+                        _use_measured_split(hybrid, measured)
                     hybrids.append(hybrid)
         return hybrids
 
@@ -503,7 +516,7 @@ class _Engine:
     ) -> dict[int, list[str]]:
         """A hybrid breaks the hard rules it breaks as a whole (latency, context, quality bar) and every rule either
         side breaks, except the quality bar on the small side (it keeps only what the router sends it)."""
-        own = self.exclusions(hybrids, context)
+        own = self.hybrid_own_rules(hybrids, context)
         result = {}
         for hybrid in hybrids:
             assert hybrid.small is not None and hybrid.large is not None
@@ -512,6 +525,29 @@ class _Engine:
             rules |= set(excluded.get(id(hybrid.large), []))
             result[id(hybrid)] = [rule.id for rule in self.hard if rule.id in rules]
         return result
+
+    def hybrid_own_rules(self, hybrids: list[Option], context: dict[str, Any]) -> dict[int, list[str]]:
+        """exclusions() of hybrids, remembered for this engine's run: the volume probes pair the same sides again
+        and again. A hybrid is made from its two sides (the same option objects from probe to probe), pattern and
+        share, all in the key with its label; hard rules do not depend on the volume (see exclusions()), and the
+        key holds everything else they read: the context less the volume. The memo holds each hybrid, and so its
+        sides, so that their ids are not reused."""
+        workload = [
+            (k, v) for k, v in vars(context["workload"]).items() if k not in ("requests_per_day", "tokens_per_day")
+        ]
+        scope = repr([*sorted((k, v) for k, v in context.items() if k != "workload"), workload])
+        memo = self.hybrid_rules
+        if len(memo) > 20_000:
+            memo.clear()
+
+        def key(hybrid: Option) -> tuple[Any, ...]:
+            return (id(hybrid.small), id(hybrid.large), hybrid.pattern, hybrid.small_share, hybrid.label, scope)
+
+        missing = [h for h in hybrids if key(h) not in memo]
+        if missing:
+            found = self.exclusions(missing, context)
+            memo.update({key(h): (h, found[id(h)]) for h in missing})
+        return {id(h): list(memo[key(h)][1]) for h in hybrids}
 
     @staticmethod
     def cost_facts(viable: list[Option], costs: dict[int, dict[str, float]]) -> SimpleNamespace:
@@ -525,6 +561,7 @@ class _Engine:
             hybrid=cheapest([o for o in viable if o.kind == "hybrid"]),
             api=cheapest([o for o in viable if o.provider is not None]),
             own=cheapest([o for o in viable if o.provider is None]),
+            own_llm=cheapest([o for o in viable if o.provider is None and o.kind == "llm"]),
             cheapest_kind=best.kind if best else None,
             cheapest_model=best.model if best else None,
             break_even_requests_per_day=None,
@@ -1107,3 +1144,20 @@ def _round(value: float | None, digits: int) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return round(value, digits)
+
+
+def _use_measured_split(hybrid: Option, measured: Any) -> None:
+    """A hybrid whose routed share the Hybrid lab measured on the team's prompts: it says so, and its quality score
+    uses the measured quality against the large model (capped at the large model's) instead of random routing's."""
+    hybrid.label += " (measured on your prompts)"
+    hybrid.routing_source = (
+        f"measured on your prompts: {measured.router}, {measured.prompts:,} prompts, the small model kept "
+        f"{measured.small_share:.0%}"
+        + ("" if measured.quality_vs_large is None else f" at {measured.quality_vs_large:.0%} of the large model's")
+    )
+    large = hybrid.large
+    if measured.quality_vs_large is not None and large is not None and large.quality_score is not None:
+        kept = min(measured.quality_vs_large, 1.0)
+        small_score = hybrid.small.quality_score if hybrid.small is not None else None
+        hybrid.quality_score = round(max(large.quality_score * kept, small_score or 0.0), 1)
+        hybrid.quality_basis = f"{large.label}'s {large.quality_score:g} x {kept:.0%} (measured on your prompts)"

@@ -21,15 +21,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from advisor.data.catalog import Catalog, default_catalog
-from advisor.engine.cost import devices_monthly_cost, has_price, replica_monthly_cost
-from advisor.engine.fit import best_quant, capacity, replicas_needed
-from advisor.engine.options import Option, api_options, self_hosted_options
+from advisor.engine.cost import capacity, capacity_batch, devices_monthly_cost, has_price, replica_monthly_cost
+from advisor.engine.options import (
+    Option,
+    api_options,
+    best_quant_cached,
+    deployment_option,
+    paid_as,
+    prime_best_quant,
+    self_hosted_options,
+)
 from advisor.engine.recommend import RankedOption, WorkloadRecommendation, _Engine
 from advisor.errors import AdvisorError
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from advisor.schema.catalog import HardwareProfile
     from advisor.schema.rules import RulesFile
     from advisor.schema.scenario import Scenario, Workload
 
@@ -105,31 +113,56 @@ def sweep(
         volumes = _axis(volume, "volume", positive=True) or [
             workload.requests_per_day * f for f in (_axis(volume_factor, "volume_factor", positive=True) or [1.0])
         ]
-        for tokens_in, tokens_out in itertools.product(
-            _axis(input_tokens, "input_tokens", whole=True) or [workload.input_tokens],
-            _axis(output_tokens, "output_tokens", whole=True) or [workload.output_tokens],
-        ):
-            shape = _reshaped(workload, int(tokens_in), int(tokens_out))
-            base_api = api_options(shape, cat)
-            own = _OwnOptions(scenario, shape, cat, volumes)
-            # Hard rules do not depend on volume (the engine reuses them across its own volume probes): each
-            # option is checked once. `alive` keeps the options whose ids key the memo.
-            excluded_memo: dict[int, list[str]] = {}
-            alive: list[list[Option]] = []
-            for factor in factors:
-                api = base_api if factor == 1 else [_scaled(o, factor) for o in base_api]
-                alive.append(api)
-                for index, requests in enumerate(volumes):
-                    at_point = shape.model_copy(update={"requests_per_day": float(requests)})
-                    singles = api + own.at(index)
-                    context = engine.context(scenario, at_point)
-                    missing = [o for o in singles if id(o) not in excluded_memo]
-                    if missing:
-                        excluded_memo.update(engine.exclusions(missing, context))
-                    excluded = {id(o): excluded_memo[id(o)] for o in singles}
-                    result = engine.decide(scenario, at_point, singles, context, excluded)
-                    rows += _rows(result, factor, scenario.assumptions.days_per_month)
+        shapes = [
+            _reshaped(workload, int(tokens_in), int(tokens_out))
+            for tokens_in, tokens_out in itertools.product(
+                _axis(input_tokens, "input_tokens", whole=True) or [workload.input_tokens],
+                _axis(output_tokens, "output_tokens", whole=True) or [workload.output_tokens],
+            )
+        ]
+        # Every shape's options are sized at once (one numpy expression per deployment over the shapes).
+        batch = capacity_batch((s.input_tokens, s.output_tokens, s.effective_context_tokens) for s in shapes)
+        with batch:
+            rows += _sweep_shapes(engine, scenario, shapes, volumes, factors, cat)
     return pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
+
+
+def _sweep_shapes(
+    engine: _Engine,
+    scenario: Scenario,
+    shapes: list[Workload],
+    volumes: list[float],
+    factors: list[float],
+    cat: Catalog,
+) -> list[dict[str, Any]]:
+    """The rows of one workload at every token shape, volume and price factor."""
+    rows: list[dict[str, Any]] = []
+    contexts = [s.effective_context_tokens for s in shapes]
+    if len(set(contexts)) > 1:
+        # Each model's best quantisation on each profile at every context, in a few fit estimates.
+        prime_best_quant(list(cat.models.values()), _profiles(scenario, cat), contexts, scenario.hardware.count, cat)
+    for shape in shapes:
+        engine.hybrid_rules.clear()  # the hybrids of the shape before are not paired again
+        base_api = api_options(shape, cat)
+        own = _OwnOptions(scenario, shape, cat, volumes)
+        # Hard rules do not depend on volume (the engine reuses them across its own volume probes): each
+        # option is checked once. `alive` keeps the options whose ids key the memo.
+        excluded_memo: dict[int, list[str]] = {}
+        alive: list[list[Option]] = []
+        for factor in factors:
+            api = base_api if factor == 1 else [_scaled(o, factor) for o in base_api]
+            alive.append(api)
+            for index, requests in enumerate(volumes):
+                at_point = shape.model_copy(update={"requests_per_day": float(requests)})
+                singles = api + own.at(index)
+                context = engine.context(scenario, at_point)
+                missing = [o for o in singles if id(o) not in excluded_memo]
+                if missing:
+                    excluded_memo.update(engine.exclusions(missing, context))
+                excluded = {id(o): excluded_memo[id(o)] for o in singles}
+                result = engine.decide(scenario, at_point, singles, context, excluded)
+                rows += _rows(result, factor, scenario.assumptions.days_per_month)
+    return rows
 
 
 def decide_at(
@@ -271,9 +304,7 @@ class _OwnOptions:
         self.fixed: list[Option] | None = None
         self._built: dict[tuple[str, str | None], Option] = {}
         ownership = scenario.hardware.ownership
-        for_sale = [
-            h for h in catalog.hardware.values() if (h.purchase_usd if ownership == "owned" else h.cloud_usd_per_hour)
-        ]
+        for_sale = _profiles(scenario, catalog)
         if scenario.hardware.profile or len(for_sale) <= 1:
             self.fixed = self_hosted_options(scenario, workload, catalog)
             return
@@ -283,7 +314,9 @@ class _OwnOptions:
         profiles = sorted(for_sale, key=lambda h: (floor[h.id], h.id))
         ops = assumptions.ops_usd_per_month
         v = np.asarray(volumes, dtype=float)
-        top = float(v.max())
+        top = int(np.argmax(v))
+        # fit.replicas_needed's arithmetic, in its order, with the part that does not depend on the profile once.
+        peak_rps = v / (np.asarray(assumptions.hours_per_day, dtype=float) * 3600) * workload.peak_factor
         context = workload.effective_context_tokens
         self.choice: dict[str, list[str | None]] = {}
         for model in catalog.models.values():
@@ -294,19 +327,17 @@ class _OwnOptions:
                 # that cannot win there cannot win at any smaller one.
                 if best_meeting <= floor[profile.id] + ops:
                     break
-                deployment = best_quant(model, profile, context, 1, count, catalog=catalog)
+                deployment = best_quant_cached(model, profile, context, count, catalog)
                 if deployment is None or not has_price(deployment, ownership):
                     continue
                 meets, rps = _replica_rps(deployment, workload)
-                replica = replica_monthly_cost(deployment, assumptions, ownership).total_usd
-                monthly = replicas_needed(v, workload.peak_factor, assumptions.hours_per_day, rps) * replica + ops
+                replica = replica_monthly_cost(deployment, assumptions, paid_as(deployment, scenario)).total_usd
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    replicas = np.maximum(np.ceil(peak_rps / rps), 1) if rps > 0 else np.full_like(v, np.inf)
+                monthly = replicas * replica + ops
                 candidates.append((profile.id, meets, monthly))
                 if meets:
-                    best_meeting = min(
-                        best_meeting,
-                        float(replicas_needed(top, workload.peak_factor, assumptions.hours_per_day, rps)) * replica
-                        + ops,
-                    )
+                    best_meeting = min(best_meeting, float(monthly[top]))
             self.choice[model.id] = _choose(candidates, len(volumes))
 
     def at(self, index: int) -> list[Option]:
@@ -317,10 +348,24 @@ class _OwnOptions:
     def _option(self, model_id: str, profile: str | None) -> Option:
         key = (model_id, profile)
         if key not in self._built:
-            one = dataclasses.replace(self.catalog, models={model_id: self.catalog.models[model_id]})
-            keep = {model_id: profile} if profile else None
-            (self._built[key],) = self_hosted_options(self.scenario, self.workload, one, keep)
+            model = self.catalog.models[model_id]
+            if profile is None:  # fits no profile: the option self_hosted_options keeps for the reason text
+                (self._built[key],) = self_hosted_options(self.scenario, self.workload, self.catalog, models=[model])
+            else:  # what self_hosted_options builds for a model it keeps on `profile`
+                context, count = self.workload.effective_context_tokens, self.scenario.hardware.count
+                deployment = best_quant_cached(model, self.catalog.hardware[profile], context, count, self.catalog)
+                assert deployment is not None  # _choose only keeps profiles the model fits
+                self._built[key] = deployment_option(deployment, self.scenario, self.workload, self.catalog)
         return self._built[key]
+
+
+def _profiles(scenario: Scenario, catalog: Catalog) -> list[HardwareProfile]:
+    """The profiles a model may land on: the one the scenario names, else every one priced for its ownership."""
+    hardware = scenario.hardware
+    if hardware.profile:
+        return [catalog.hardware_profile(hardware.profile)]
+    owned = hardware.ownership == "owned"
+    return [h for h in catalog.hardware.values() if (h.purchase_usd if owned else h.cloud_usd_per_hour)]
 
 
 def _replica_rps(deployment: Any, workload: Workload) -> tuple[bool, float]:

@@ -15,7 +15,7 @@ import numpy as np
 from advisor.data.catalog import Catalog, default_catalog
 from advisor.engine.cost import Ownership, break_even_requests_per_day, replica_monthly_cost, split_api_id
 from advisor.engine.fit import Deployment, capacity, replicas_needed
-from advisor.engine.options import Option, api_options, self_hosted_options
+from advisor.engine.options import BuiltOptions, Option, api_options, deployment_label, self_hosted_options
 from advisor.errors import AdvisorError
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 from advisor.schema.vocabulary import size_class_of
@@ -64,11 +64,13 @@ def single_options(
     catalog: Catalog,
     variant: PriceVariant = "standard",
     keep_hardware: dict[str, str] | None = None,
+    built: BuiltOptions | None = None,
 ) -> list[Option]:
     """The single-model options recommend() ranks for `workload`: every curated API model, then every open-weight
     model on the scenario's hardware (or the cheapest priced profile that fits; `keep_hardware` pins a model to a
-    profile chosen before, for what-if runs)."""
-    return api_options(workload, catalog, variant) + self_hosted_options(scenario, workload, catalog, keep_hardware)
+    profile chosen before, for what-if runs). `built` reuses self-hosted options built before (BuiltOptions)."""
+    api = api_options(workload, catalog, variant)
+    return api + self_hosted_options(scenario, workload, catalog, keep_hardware, built=built)
 
 
 def option_row(option: Option, scenario: Scenario, workload: Workload) -> dict[str, Any]:
@@ -276,7 +278,7 @@ def sensitivity(
         cap = capacity(deployment, i, o, i + o)
         replicas = replicas_needed(v, peak_factor, money.hours_per_day, cap.requests_per_s)
         monthly_own = np.broadcast_to(replicas * replica.total_usd + money.ops_usd_per_month, grid_shape)
-        labels.append(f"{deployment.model.id} {deployment.quant} on {deployment.count}x {deployment.hardware.id}")
+        labels.append(deployment_label(deployment, cat))
         kinds.append("self_hosted")
         classes.append(size_class_of(deployment.model.params_b))
         blocks.append(monthly_own)

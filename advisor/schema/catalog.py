@@ -6,6 +6,7 @@ figures (or groups of figures) it backs, and a validator refuses an entry whose 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -85,11 +86,28 @@ class OpenWeightModel(Record):
         default=None, pattern=r"^\d{4}-\d{2}$", description="Release month, YYYY-MM (unknown for a local GGUF)."
     )
     multilingual: bool = Field(default=False, description="Trained and evaluated for many languages.")
+    languages: list[str] | Literal["broad"] | None = Field(
+        default=None,
+        description="Languages the model card names as supported (ISO 639-1 codes), or 'broad' where the card "
+        "claims 100+ languages without listing them; null where the card names none (the rules file's "
+        "well-covered languages are assumed).",
+    )
+    vision: bool = Field(default=False, description="Accepts images as input (the model card says so).")
     benchmarks: list[Benchmark] = Field(default_factory=list)
     gguf_files: list[GgufFile] = Field(default_factory=list)
     sources: dict[str, str] = Field(
-        description="Where each figure comes from. Keys: params, architecture, context, license (+ active_params)."
+        description="Where each figure comes from. Keys: params, architecture, context, license (+ active_params, "
+        "languages, vision)."
     )
+
+    @model_validator(mode="after")
+    def _sources_cover_claims(self) -> OpenWeightModel:
+        _require_sources(self.sources, {"languages": self.languages, "vision": self.vision or None}, f"model {self.id}")
+        if isinstance(self.languages, list):
+            bad = [code for code in self.languages if not re.fullmatch(r"[a-z]{2,3}", code)]
+            if bad:
+                raise ValueError(f"model {self.id}: languages: ISO 639 codes in lower case, got {bad}")
+        return self
 
     @property
     def active_b(self) -> float:
@@ -268,8 +286,14 @@ class ApiModelNote(Record):
     context_tokens: int = Field(gt=0)
     params_b: float | None = Field(default=None, gt=0, description="Published parameter count, billions.")
     open_weight_model: str | None = Field(default=None, description="Catalog id when the API serves an open model.")
+    vision: bool = Field(default=False, description="The API accepts images as input for this model.")
+    fine_tuning: bool = Field(
+        default=False, description="The provider offers fine-tuning of this model on the team's own examples."
+    )
     benchmarks: list[Benchmark] = Field(default_factory=list)
-    sources: dict[str, str] = Field(description="Keys: context, capability_tier, latency_class (+ params).")
+    sources: dict[str, str] = Field(
+        description="Keys: context, capability_tier, latency_class (+ params, vision, fine_tuning)."
+    )
 
     @model_validator(mode="after")
     def _sources_cover_figures(self) -> ApiModelNote:
@@ -280,6 +304,8 @@ class ApiModelNote(Record):
                 "capability_tier": self.capability_tier,
                 "latency_class": self.latency_class,
                 "params": self.params_b,
+                "vision": self.vision or None,
+                "fine_tuning": self.fine_tuning or None,
             },
             f"{self.provider}/{self.model}",
         )
@@ -344,6 +370,20 @@ class ServingEngine(Record):
     request_overhead_serialised: bool = Field(
         description="The fixed per-request time (tokenising, scheduling) blocks the device: true for llama.cpp's "
         "single loop, false where a separate process overlaps it with the running batch."
+    )
+    per_sequence_step_ms: Band | None = Field(
+        default=None,
+        description="Host time each running sequence adds to a decode step (scheduling, sampling, detokenising, "
+        "streaming), ms; a batch of B sequences adds B times this.",
+    )
+    weight_only_compute: Band | None = Field(
+        default=None,
+        description="Share of the FP16 tensor rate that matrix products reach with weight-only formats "
+        "(INT4-AWQ; FP8 or MXFP4 on cards without those tensor cores), against BF16's.",
+    )
+    prefill_compute_by_hardware: dict[str, Band] = Field(
+        default_factory=dict,
+        description="Hardware profile id -> the engine's compute share on that card where it differs from its kind's.",
     )
     by_kind: dict[HardwareKind, EngineEfficiency] = Field(default_factory=dict)
     source: str = Field(min_length=4)

@@ -29,7 +29,9 @@ from advisor.errors import CatalogError
 from advisor.schema.base import Record
 from advisor.schema.vocabulary import DEPLOYMENT_KINDS
 
-FAVOUR_TARGETS = ("slm", "llm", "hybrid", *DEPLOYMENT_KINDS)
+FAVOUR_TARGETS = ("slm", "llm", "hybrid", *DEPLOYMENT_KINDS, "tunable_slm")
+"""A soft rule's points go to options of a kind or a deployment; `tunable_slm` to small-model options the team can
+fine-tune (self-hosted weights, or an API whose provider tunes that model)."""
 
 CONTEXT_FIELDS: dict[str, frozenset[str]] = {
     "workload": frozenset(
@@ -53,6 +55,8 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
             "domain_data",
             "query_variety",
             "phase",
+            "update_frequency",
+            "modality",
         }
     ),
     "task": frozenset({"id", "name", "capability", "capability_rank", "nature"}),
@@ -60,7 +64,7 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
         {"privacy", "allowed_providers", "unknown_providers", "deployment", "on_premises_only", "optimize_for"}
     ),
     "hardware": frozenset(
-        {"profile", "name", "kind", "count", "ownership", "memory_gb", "priced", "ops_usd_per_month"}
+        {"profile", "name", "kind", "count", "ownership", "already_owned", "memory_gb", "priced", "ops_usd_per_month"}
     ),
     "cost": frozenset(
         {
@@ -69,6 +73,7 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
             "hybrid",
             "api",
             "own",
+            "own_llm",
             "cheapest_kind",
             "cheapest_model",
             "break_even_requests_per_day",
@@ -97,6 +102,9 @@ CONTEXT_FIELDS: dict[str, frozenset[str]] = {
             "small_share",
             "instruction_tuned",
             "quality_score",
+            "languages",
+            "vision",
+            "fine_tunable",
         }
     ),
 }
@@ -141,6 +149,15 @@ def _round(number: Any, ndigits: Any = None) -> Any:
     return round(number, ndigits)
 
 
+def _missing(needed: list[str], offered: Any) -> list[str]:
+    """The codes of `needed` that `offered` lacks; an offer of ["*"] (a model claiming broad coverage) lacks none."""
+    if offered is None:
+        return []
+    if "*" in offered:
+        return []
+    return [code for code in needed if code not in offered]
+
+
 FUNCTIONS: dict[str, Any] = {
     "len": len,
     "min": min,
@@ -148,6 +165,7 @@ FUNCTIONS: dict[str, Any] = {
     "abs": abs,
     "round": _round,
     "finite": math.isfinite,  # finite(cost.llm): some large-model option survived the hard rules
+    "missing": _missing,  # missing(workload.languages, option.languages): languages the model's card does not name
 }
 _MULTIPLY = "__multiply"
 """The name `*` is compiled to (see _GuardMultiplication); no condition can name it: the checks refuse it."""

@@ -21,6 +21,8 @@ Deployment = Literal["any", "local_only", "api_only"]
 Ownership = Literal["owned", "rented"]
 OptimizeFor = Literal["balanced", "cost", "latency", "quality"]
 QueryVariety = Literal["predictable", "mixed", "unpredictable"]
+UpdateFrequency = Literal["rarely", "monthly", "weekly"]
+Modality = Literal["text", "image"]
 Phase = Literal["production", "prototype"]
 
 PRIVACY_MEANINGS: dict[str, str] = {
@@ -32,6 +34,27 @@ PRIVACY_MEANINGS: dict[str, str] = {
     "provider is listed in allowed providers (you have a BAA / DPA with it).",
     "air_gapped": "Air-gapped: no network at all - no API and no download at run time; models come from local files.",
 }
+
+
+class MeasuredSplit(Strict):
+    """A hybrid's split measured by the Hybrid lab (`advisor hybrid`, the Hybrid lab page) on the team's own prompts:
+    the recommendation's hybrid of this pattern then uses it instead of the catalog's figure for the task kind."""
+
+    small_share: float = Field(ge=0, le=1, description="Share of requests the small model kept, 0..1 (measured).")
+    quality_vs_large: float | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        description="The hybrid's answer quality as a fraction of the large model's alone on the prompts with an "
+        "expected answer (measured); null when none had one.",
+    )
+    pattern: Literal["router", "cascade"] = Field(
+        description="router: decided before any model answers; cascade: the small model answers first, then escalates."
+    )
+    router: str = Field(min_length=1, max_length=200, description="Which router or cascade was measured.")
+    prompts: int = Field(ge=1, le=1_000_000, description="How many prompts the split was measured on.")
+
+    _printable_router = field_validator("router")(printable_text)
 
 
 class Workload(Strict):
@@ -83,6 +106,21 @@ class Workload(Strict):
         description="How varied the requests are: predictable (the same few kinds, e.g. classify an email), mixed "
         "(mostly routine with a hard or unusual minority) or unpredictable (anything a user may ask, as a "
         "general-purpose assistant).",
+    )
+    update_frequency: UpdateFrequency = Field(
+        default="rarely",
+        description="How often the task's knowledge or rules change so that a tuned model must be updated: rarely, "
+        "monthly or weekly (new products, policies, a drifting domain).",
+    )
+    modality: Modality = Field(
+        default="text",
+        description="What requests carry: text, or image (a photo or scan with the text; count an image's tokens in "
+        "input_tokens).",
+    )
+    measured_split: MeasuredSplit | None = Field(
+        default=None,
+        description="The hybrid split the Hybrid lab measured on your prompts for this workload (small share, quality "
+        "against the large model, pattern); null: the catalog's figure for the task kind.",
     )
 
     @field_validator("task")
@@ -168,6 +206,17 @@ class HardwareChoice(Strict):
     ownership: Ownership = Field(
         default="rented", description="owned (purchase amortised over months) or rented (paid per hour)."
     )
+    already_owned: bool = Field(
+        default=False,
+        description="The team has this hardware already and its purchase is paid: only its electricity (and ops) "
+        "count. Needs a named profile and ownership: owned.",
+    )
+
+    @model_validator(mode="after")
+    def _already_owned_needs_owned_profile(self) -> HardwareChoice:
+        if self.already_owned and (self.profile is None or self.ownership != "owned"):
+            raise ValueError("already_owned: true needs a hardware.profile and ownership: owned")
+        return self
 
     @field_validator("profile")
     @classmethod
