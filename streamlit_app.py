@@ -43,6 +43,7 @@ PAGES = [
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
     st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
     st.Page("pages/live_compare.py", title="Live compare", icon=":material/compare_arrows:"),
+    st.Page("pages/hybrid_lab.py", title="Hybrid lab", icon=":material/science:"),
     st.Page("pages/saved_scenarios.py", title="Saved scenarios", icon=":material/bookmarks:"),
 ]
 navigation = st.navigation(PAGES)

@@ -171,6 +171,28 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--prepared-by", default="", metavar="TEXT", help="who prepared it (on the cover)")
     report.add_argument("--rules", metavar="FILE|NAME", help="decide with these rules (default: the shipped rules)")
 
+    hybrid = commands.add_parser(
+        "hybrid", help="Hybrid lab: measure a router or cascade on your prompts (routed share, cost, latency, quality)"
+    )
+    hybrid.add_argument("prompts", metavar="PROMPTS", help="CSV or JSONL (prompt, expected, label), or 'sample'")
+    hybrid.add_argument("--scenario", metavar="FILE", help="cost the run for this scenario's workload")
+    hybrid.add_argument("--workload", metavar="NAME", help="which workload of the scenario (default: the first)")
+    hybrid.add_argument("--router", default="self-check", metavar="NAME", help="self-check (default), rule, ...")
+    hybrid.add_argument("--share", type=float, metavar="F", help="target share kept small (default: the task's)")
+    hybrid.add_argument("--keywords", default="", metavar="A,B", help="rule router: keywords that escalate")
+    hybrid.add_argument("--escalate-labels", default="", metavar="A,B", help="rule router: labels that escalate")
+    hybrid.add_argument("--local", default="default", metavar="GGUF_OR_REPO", help="the small model (as for compare)")
+    hybrid.add_argument("--api-base", default=None, metavar="URL", help="OpenAI-compatible base URL (default OpenAI)")
+    hybrid.add_argument("--api-model", default=None, metavar="NAME", help="the large model's name at the API")
+    hybrid.add_argument("--api-provider", default=None, metavar="ID", help="genai-prices provider that prices it")
+    hybrid.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR", help="variable holding the key")
+    hybrid.add_argument("--max-tokens", type=_bounded_int(1, 4_096), default=64, metavar="N", help="answer cap")
+    hybrid.add_argument("--timeout", type=_timeout_seconds, default=60.0, metavar="SECONDS", help="per answer")
+    hybrid.add_argument("--threads", type=_positive_int, default=None, metavar="N", help="local: CPU threads")
+    hybrid.add_argument("--escalated-only", action="store_true", help="send only escalated prompts to the large model")
+    hybrid.add_argument("--save", metavar="FILE", help="write the scenario with this measured split to FILE")
+    _format_arg(hybrid)
+
     validate = commands.add_parser("validate", help="check a scenario file and print it with defaults filled in")
     validate.add_argument("scenario", help="scenario file (.yaml or .json)")
     _format_arg(validate)
@@ -560,9 +582,10 @@ def cmd_report(args: argparse.Namespace) -> None:
     from advisor.engine.recommend import recommend
 
     if args.id:
+        from advisor.data.scenarios import saved_scenario
         from advisor.data.store import open_store
 
-        scenario = open_store().open(args.id, args.version).scenario
+        scenario = saved_scenario(open_store().open(args.id, args.version))
     else:
         from advisor.data.scenarios import load_scenario
 
@@ -604,6 +627,14 @@ def _store_parser(commands: Any) -> None:
     rename.add_argument("new_name", metavar="NEW_NAME")
     delete = actions.add_parser("delete", help="delete a saved scenario and all its versions")
     delete.add_argument("ref", metavar="NAME_OR_ID")
+    measured = actions.add_parser(
+        "measurements", help="the live measurements estimates use (ADVISOR_DB_URL: the team's; else measurements.json)"
+    )
+    _format_arg(measured)
+    export = actions.add_parser(
+        "export-measurements", help="the measurements this machine uses, as a measurements.json"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
 
 
 def _when(moment: Any) -> str:
@@ -615,6 +646,9 @@ def cmd_store(args: argparse.Namespace) -> None:
     from advisor.data.store import open_store, public_base_url
     from advisor.data.store import short_link as link_under
 
+    if args.store_command in ("measurements", "export-measurements"):
+        _store_measurements(args)
+        return
     base = public_base_url()  # a bad ADVISOR_PUBLIC_URL stops before anything is written
 
     def short_link(saved_id: str) -> str:
@@ -675,6 +709,38 @@ def cmd_store(args: argparse.Namespace) -> None:
         store.close()
 
 
+def _store_measurements(args: argparse.Namespace) -> None:
+    """`advisor store measurements | export-measurements`: in the team store when ADVISOR_DB_URL is set."""
+    from pathlib import Path
+
+    from advisor.data.measurements import export_measurements, list_measurements, measurements_location
+
+    if args.store_command == "export-measurements":
+        text = export_measurements()
+        if not args.output:
+            print(text, end="")
+            return
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise AdvisorError(f"--output: cannot write {args.output} ({e.strerror or e})") from None
+        count = text.count('"tokens_per_s"')
+        print(f"advisor: wrote {count} measurement(s) from {measurements_location()} to {args.output}", file=sys.stderr)
+        return
+    found = list_measurements()
+    rows = [
+        {"model": m["model"], "quant": m["quant"], "hardware": m["hardware"],
+         "tokens_per_s": m["tokens_per_s"], "first_token_ms": m["first_token_ms"],
+         "prompt_tokens": None if m["prompt_tokens"] is None else int(m["prompt_tokens"]),
+         "machine": m["machine"] or "",
+         "measured": m["measured_at"][:16].replace("T", " ") if m["measured_at"] else "",
+         "by": m["measured_by"] or "", "source": m["source"]}
+        for m in found
+    ]  # fmt: skip
+    where = f"measurements in {measurements_location()}"
+    _emit(found, args.format, f"{where}\n{_render_table(rows)}" if rows else f"(no {where} yet)")
+
+
 def _saved_summary(opened: Any, link: str) -> str:
     current = "current" if opened.current else f"an older one; the current is {opened.latest_version}"
     lines = [
@@ -693,6 +759,13 @@ def _saved_summary(opened: Any, link: str) -> str:
     return "\n".join([*lines, "", opened.scenario_text.rstrip("\n")])
 
 
+def cmd_hybrid(args: argparse.Namespace) -> int:
+    """`advisor hybrid`: the Hybrid lab on the command line (advisor/lab/command.py)."""
+    from advisor.lab.command import run_hybrid_command
+
+    return run_hybrid_command(args)
+
+
 HANDLERS = {
     "catalog": cmd_catalog,
     "fit": cmd_fit,
@@ -700,6 +773,7 @@ HANDLERS = {
     "recommend": cmd_recommend,
     "validate": cmd_validate,
     "compare": cmd_compare,
+    "hybrid": cmd_hybrid,
     "report": cmd_report,
     "store": cmd_store,
 }

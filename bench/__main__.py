@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import (
     bench_app,
+    bench_hybrid_lab,
     bench_prices,
     bench_recommend,
     bench_report,
@@ -178,6 +179,21 @@ def _table(prices: dict, grid: dict, startup: dict, machine: dict, rec: dict, ap
                 "< 10 s",
             )
         )
+    if (RESULTS / "hybrid_lab.json").exists():
+        import json
+
+        lab = json.loads((RESULTS / "hybrid_lab.json").read_text())
+        rows.append(
+            (
+                "Hybrid lab: routing overhead, 30-prompt run",
+                f"{lab['prompts']} sample prompts, self-check cascade, {lab['max_tokens']}-token answers",
+                f"{lab['overhead_ms_per_prompt']:.2f} ms a prompt ({lab['warm_overhead_ms_per_prompt']:.2f} ms warm); "
+                f"run {lab['run_s']:.0f} s ({lab['run_with_reference_s']:.0f} s with the large model on every prompt)",
+                f"llama.cpp server on this machine as the large side; kept small {lab['small_share']:.0%}",
+                "",
+                "< 5 ms; < 2 min",
+            )
+        )
     lines = ["| benchmark | size | ours | peer / measured | ratio | target |", "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -195,6 +211,7 @@ def main() -> int:
     bench_report.run()
     bench_store.run()
     bench_sweep.run()
+    bench_hybrid_lab.run()
     table = _table(prices, grid, startup, machine, rec, app, runner)
     (RESULTS / "README.md").write_text("# Benchmark results\n\n" + table + "\n")
     print(table)

@@ -23,8 +23,9 @@ import streamlit as st
 
 from advisor.data.catalog import Catalog, default_catalog
 from advisor.data.measurements import store_version
-from advisor.engine.recommend import Recommendation, recommend
+from advisor.engine.recommend import RankedOption, Recommendation, recommend
 from advisor.present import words
+from advisor.present.report import Names
 from advisor.schema.scenario import Scenario
 
 SCENARIO_KEY = "scenario"
@@ -84,3 +85,33 @@ def recommendation_for(scenario: Scenario) -> Recommendation:
 
 def usd(amount: float) -> str:
     return words.usd(amount, cents=True)
+
+
+def names() -> Names:
+    """Catalog names for the ids a recommendation carries (models, hardware, providers, rules): what pages show.
+
+    One per script run: it caches its id maps per result, so it must not outlive the results it has seen."""
+    return Names(catalog())
+
+
+def chart_names(options: list[RankedOption], naming: Names) -> dict[str, str]:
+    """Option label -> the short name a chart shows for it."""
+    return {r.option.label: naming.short(r.option) for r in options}
+
+
+CHART_CONFIG = {"displaylogo": False, "responsive": True}
+PLACEHOLDER_CSS = """
+<style>
+/* Plotly draws a second or two after the page (longer on a busy machine): say so instead of showing a blank. */
+[data-testid="stPlotlyChart"] { position: relative; min-height: 120px; }
+[data-testid="stPlotlyChart"]:not(:has(.main-svg))::before {
+  content: "Drawing the chart…"; position: absolute; inset: 0; display: flex; align-items: center;
+  justify-content: center; color: #6B7280; background: #F9FAFB; border-radius: 8px; font-size: 0.9rem;
+}
+</style>
+"""
+
+
+def chart_placeholders() -> None:
+    """A "Drawing the chart…" placeholder where a chart will be, until plotly has drawn it (CSS only)."""
+    st.html(PLACEHOLDER_CSS)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from advisor.data.prices import genai_prices_version
-from advisor.engine.fit import BAND_NAMES, FitResult
+from advisor.engine.fit import FitResult
 from advisor.errors import AdvisorError
 from advisor.present.catalog_view import (
     AUTO_QUANT,
@@ -31,9 +31,9 @@ from advisor.present.catalog_view import (
     params_label,
     with_details,
 )
-from advisor.present.words import gb, ms, tokens_per_s
+from advisor.present.words import gb, hardware_label, humanize, ms, plain, tokens_per_s
 from advisor.schema.catalog import HardwareProfile, OpenWeightModel
-from pages import catalog, current_scenario, require_entrypoint
+from pages import CHART_CONFIG, catalog, chart_placeholders, current_scenario, require_entrypoint
 
 require_entrypoint()
 
@@ -114,8 +114,7 @@ def models_tab() -> None:
         len(everything),
         "models",
         {
-            "name": st.column_config.TextColumn("Model", width="medium"),
-            "id": st.column_config.TextColumn("Catalog id", help="Use it in scenario files and the CLI."),
+            "name": st.column_config.TextColumn("Model", width="large", pinned=True),
             "family": st.column_config.TextColumn("Family"),
             "params_b": st.column_config.NumberColumn("Params (B)", format="plain", help=MODEL_HELP["params_b"]),
             "active_params_b": st.column_config.NumberColumn(
@@ -137,6 +136,7 @@ def models_tab() -> None:
             "source": st.column_config.LinkColumn(
                 "Source", display_text="model card", help="Where the figures come from."
             ),
+            "id": st.column_config.TextColumn("Catalog id", help="Use it in scenario files and the CLI."),
         },
         "cat_models_table",
     )
@@ -184,9 +184,8 @@ def api_tab() -> None:
         len(everything),
         "API models",
         {
-            "name": st.column_config.TextColumn("Model", width="medium"),
+            "name": st.column_config.TextColumn("Model", width="medium", pinned=True),
             "provider": st.column_config.TextColumn("Provider"),
-            "model": st.column_config.TextColumn("Model id", help="genai-prices model id."),
             "input_usd_per_mtok": st.column_config.NumberColumn(
                 "Input ($/M tok)", format="$%.3f", help=price_help.format(genai_prices_version())
             ),
@@ -208,6 +207,7 @@ def api_tab() -> None:
                 "Tier", help="Capability tier from the catalog's notes: basic, standard or frontier."
             ),
             "size_class": st.column_config.TextColumn("Class", help="SLM: a small model (≤ ~15B) served by an API."),
+            "model": st.column_config.TextColumn("Model id", help="genai-prices model id."),
         },
         "cat_api_table",
         f" Prices in USD per million tokens from genai-prices {genai_prices_version()}, standard rates as of today.",
@@ -252,8 +252,7 @@ def hardware_tab() -> None:
         len(everything),
         "hardware profiles",
         {
-            "name": st.column_config.TextColumn("Hardware", width="medium"),
-            "id": st.column_config.TextColumn("Catalog id", help="Use it in scenario files and the CLI."),
+            "name": st.column_config.TextColumn("Hardware", width="medium", pinned=True),
             "kind_label": st.column_config.TextColumn("Kind"),
             "memory_gb": st.column_config.NumberColumn("Memory (GB)", format="%g", help=HARDWARE_HELP["memory_gb"]),
             "bandwidth_gbs": st.column_config.NumberColumn(
@@ -272,16 +271,31 @@ def hardware_tab() -> None:
             "source": st.column_config.LinkColumn(
                 "Source", display_text="spec sheet", help="Source of the memory figure."
             ),
+            "id": st.column_config.TextColumn("Catalog id", help="Use it in scenario files and the CLI."),
         },
         "cat_hw_table",
     )
 
 
+def band_table(fit: FitResult) -> pd.DataFrame:
+    """Speed bands with their ends named: the fast end is the most tokens per second and the shortest first token."""
+    speed, first = fit.tokens_per_s, fit.first_token_ms
+    return pd.DataFrame(
+        {
+            "Slow end": [tokens_per_s(speed["low"]), ms(first["high"])],
+            "Expected": [tokens_per_s(speed["expected"]), ms(first["expected"])],
+            "Fast end": [tokens_per_s(speed["high"]), ms(first["low"])],
+        },
+        index=pd.Index(["Tokens per second", "First token"], name="Estimate"),
+    )
+
+
 def show_fit(fit: FitResult, auto_quant: bool, nothing_fits: bool, quality_note: str) -> None:
+    headline = fit_headline(fit, catalog())
     if fit.fits:
-        st.success(fit_headline(fit), icon=":material/check_circle:")
+        st.success(plain(headline), icon=":material/check_circle:")
     else:
-        st.warning(fit_headline(fit), icon=":material/block:")
+        st.warning(plain(headline), icon=":material/block:")
     notes = []
     if auto_quant and nothing_fits:
         notes.append(f"No quantisation fits; the figures are for {fit.quant}, the smallest.")
@@ -291,11 +305,11 @@ def show_fit(fit: FitResult, auto_quant: bool, nothing_fits: bool, quality_note:
     if fit.gpu_layer_share is not None:
         notes.append(
             f"About {fit.gpu_layer_share:.0%} of the layers would fit in GPU memory; offloading the rest to the CPU "
-            "runs far slower than the speeds below, which assume the whole model fits."
+            "would run, far slower than any GPU estimate."
         )
     st.caption(" ".join(notes))
 
-    metrics = st.columns(4)
+    metrics = st.columns(4 if fit.fits else 2)
     metrics[0].metric(
         "Fits",
         "Yes" if fit.fits else "No",
@@ -310,52 +324,40 @@ def show_fit(fit: FitResult, auto_quant: bool, nothing_fits: bool, quality_note:
         help=f"Weights {gb(fit.weights_gb)} + KV cache {gb(fit.kv_cache_gb)} + runtime overhead "
         f"{gb(fit.overhead_gb)}; usable {gb(fit.available_gb)}.",
     )
-    metrics[2].metric(
-        "Tokens per second",
-        tokens_per_s(fit.tokens_per_s["expected"]),
-        border=True,
-        help="One sequence decoding at the full context; expected value of the band.",
-    )
-    metrics[3].metric(
-        "First token",
-        ms(fit.first_token_ms["expected"]),
-        border=True,
-        help="Time to read the whole context as the prompt and emit the first token; expected value of the band.",
-    )
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    with left:
-        st.plotly_chart(memory_figure(fit), config={"displayModeBar": False}, key="cat_fit_chart")
-    with right:
-        bands = fit.to_dict()
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "band": [name.capitalize() for name in BAND_NAMES],
-                    "tokens_per_s": [bands["tokens_per_s"][name] for name in BAND_NAMES],
-                    "first_token_ms": [round(bands["first_token_ms"][name]) for name in BAND_NAMES],
-                }
-            ),
-            hide_index=True,
-            column_config={
-                "band": st.column_config.TextColumn("Band"),
-                "tokens_per_s": st.column_config.NumberColumn(
-                    "Tokens per second", format="%.1f", help="Decode speed of one sequence at the full context."
-                ),
-                "first_token_ms": st.column_config.NumberColumn(
-                    "First token (ms)", format="localized", help="Prompt read plus request overhead."
-                ),
-            },
-            key="cat_fit_bands",
+    if fit.fits:
+        metrics[2].metric(
+            "Tokens per second",
+            tokens_per_s(fit.tokens_per_s["expected"]),
+            border=True,
+            help="One sequence decoding at the full context; expected value of the band.",
         )
-        if fit.basis == "measured":
-            st.badge("Measured", icon=":material/speed:", color="green")
-            st.caption("Speeds come from a live run of this model, quantisation and hardware.")
-        else:
-            st.badge("Estimated", icon=":material/calculate:", color="gray")
-            st.caption(
-                "From memory bandwidth and FLOPS at the efficiencies llama.cpp-class runtimes reach "
-                "(catalog/efficiency.yaml); low and high bound the estimate."
-            )
+        metrics[3].metric(
+            "First token",
+            ms(fit.first_token_ms["expected"]),
+            border=True,
+            help="Time to read the whole context as the prompt and emit the first token; expected value of the band.",
+        )
+    else:
+        st.info(
+            "No speed figures: at these settings the model does not fit in memory, so it would not run. A smaller "
+            "quantisation, more devices, a shorter context or fewer concurrent sequences may make it fit.",
+            icon=":material/speed:",
+        )
+    st.plotly_chart(memory_figure(fit), config={**CHART_CONFIG, "displayModeBar": False}, key="cat_fit_chart")
+    if not fit.fits:
+        return
+    st.markdown("**Speed, slow end to fast end**")
+    st.table(band_table(fit))
+    if fit.basis == "measured":
+        st.badge("Measured", icon=":material/speed:", color="green")
+        st.caption("Speeds come from a live run of this model, quantisation and hardware.")
+    else:
+        st.badge("Estimated", icon=":material/calculate:", color="gray")
+        st.caption(
+            "From memory bandwidth and FLOPS at the efficiencies llama.cpp-class runtimes reach "
+            "(catalog/efficiency.yaml). The slow end is the fewest tokens per second and the longest first token; "
+            "the fast end the most and the shortest."
+        )
 
 
 def fit_section() -> None:
@@ -380,14 +382,14 @@ def fit_section() -> None:
             "Open-weight model",
             model_ids,
             index=model_ids.index(default_model),
-            format_func=lambda mid: f"{mid} · {params_label(cat.models[mid].params_b)}",
+            format_func=lambda mid: f"{cat.models[mid].name} · {params_label(cat.models[mid].params_b)}",
             key="cat_fit_model",
         )
         hardware_id = first[1].selectbox(
             "Hardware",
             hardware_ids,
             index=hardware_ids.index(default_fit_hardware(cat, scenario.hardware.profile)),
-            format_func=lambda hid: f"{hid} · {cat.hardware[hid].memory_gb:g} GB",
+            format_func=lambda hid: hardware_label(cat.hardware[hid].name, cat.hardware[hid].memory_gb),
             key="cat_fit_hardware",
             help="Preselected from your scenario's hardware when it names one.",
         )
@@ -430,11 +432,12 @@ def fit_section() -> None:
     try:
         answer = answer_fit(model_id, hardware_id, quant, int(context_tokens), int(concurrency), int(count), cat)
     except AdvisorError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(plain(humanize(str(e))), icon=":material/error:")
         return
     show_fit(answer.fit, answer.auto_quant, answer.nothing_fits, cat.quantization(answer.fit.quant).quality_note)
 
 
+chart_placeholders()
 st.title("Catalog")
 st.caption(
     "The open-weight models, API models and hardware the advisor compares, with the source of every figure — "

@@ -27,9 +27,20 @@ from advisor.present.charts import (
     uses_api,
     volume_cost_figure,
 )
-from advisor.present.words import WHERE_SHORT, plain
+from advisor.present.report import Names
+from advisor.present.words import WHERE_SHORT, plain, rule_title, volume_words
 from advisor.schema.scenario import Assumptions, Scenario, Workload
-from pages import current_scenario, recommendation_for, require_entrypoint, set_scenario, usd
+from pages import (
+    CHART_CONFIG,
+    chart_names,
+    chart_placeholders,
+    current_scenario,
+    names,
+    recommendation_for,
+    require_entrypoint,
+    set_scenario,
+    usd,
+)
 from pages.report_ui import report_buttons
 from pages.store_ui import save_control
 
@@ -48,14 +59,6 @@ def grid(low: float, high: float, mantissas: tuple[float, ...] = (1, 2, 3, 5, 7)
     return [v for v in values if low <= v <= high]
 
 
-def volume_words(volume: float) -> str:
-    if volume >= 10_000:
-        for size, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
-            if volume >= size:
-                return f"{volume / size:,.3g} {word} a day"
-    return f"{volume:,.0f} a day" if volume >= 1 else f"{volume:g} a day"
-
-
 @dataclass(frozen=True)
 class Knob:
     """One what-if slider: the scenario field it sets and how it is shown."""
@@ -63,7 +66,7 @@ class Knob:
     section: str  # "workload" or "assumptions"
     name: str
     label: str
-    noun: str  # in the what-if summary: "volume 20 thousand a day → 50 thousand a day"
+    noun: str  # in the what-if summary: "volume 20,000 a day → 50,000 a day"
     steps: tuple[float, ...] = ()  # a log-scale select_slider over these (plus the scenario's value); else a slider
     unit: str = ""
 
@@ -85,6 +88,8 @@ class Knob:
             return volume_words(value)
         if self.name == "electricity_usd_per_kwh":
             return f"${value:,.2f}/kWh"
+        if self.name == "ops_usd_per_month":
+            return f"${value:,.0f} a month"
         return f"{value:,.0f} {self.unit}"
 
 
@@ -103,7 +108,9 @@ KNOBS = (
     ),
     Knob("assumptions", "electricity_usd_per_kwh", "Electricity (USD/kWh)", "electricity"),
     Knob("assumptions", "amortization_months", "Amortisation (months)", "amortisation", unit="months"),
+    Knob("assumptions", "ops_usd_per_month", "Staff and upkeep (USD a month)", "staff and upkeep"),
 )
+BASIS_WORDS = {"estimated": "Estimated", "measured": "Measured", "published": "Published"}
 
 
 def workload_of(scenario: Scenario, name: str) -> Workload:
@@ -146,6 +153,10 @@ def knob_widget(knob: Knob, scenario: Scenario, workload: Workload) -> None:
     elif knob.name == "electricity_usd_per_kwh":
         top = max(1.0, float(saved))
         st.slider(knob.label, 0.0, top, step=0.01, format="$%.2f", key=knob.key, help=knob.help)
+    elif knob.name == "ops_usd_per_month":
+        top = max(20_000.0, float(saved), float(st.session_state[knob.key]))
+        help_text = f"{knob.help} Counts for own hardware only; APIs need none."
+        st.slider(knob.label, 0.0, top, step=100.0, format="$%.0f", key=knob.key, help=help_text)
     else:
         rented = "" if scenario.hardware.ownership == "owned" else " This scenario rents its hardware: no effect."
         top = max(120.0, float(saved))
@@ -171,21 +182,22 @@ def other_side(result: WorkloadRecommendation) -> RankedOption | None:
     return next((r for r in result.options if r.viable and uses_api(r.option) != uses_api(pick.option)), None)
 
 
-def headline(result: WorkloadRecommendation) -> None:
+def headline(result: WorkloadRecommendation, naming: Names) -> None:
     pick, other = result.pick, other_side(result)
     workload = result.workload
     columns = st.columns(3)
     with columns[0]:
         if pick is None:
             closest = result.options[0] if result.options else None
-            why = f"; closest: {closest.option.label} (breaks {', '.join(closest.excluded_by)})" if closest else ""
+            broken = ", ".join(rule_title(rule) for rule in closest.excluded_by) if closest else ""
+            why = f"; closest: {naming.option(closest.option)} (breaks {broken})" if closest else ""
             metric_card("Pick · per month", "—", f"No option meets every constraint{why}.")
         else:
             where = WHERE_SHORT[pick.option.deployment]
             metric_card(
                 "Pick · per month",
                 usd(pick.cost),
-                f"{pick.option.label} · {pick.option.kind.upper()} {where}{cost_range(pick)}",
+                f"{naming.option(pick.option)} · {pick.option.kind.upper()} {where}{cost_range(pick)}",
                 "The recommendation's first choice at these figures; low to high is the speed estimate's spread.",
             )
     with columns[1]:
@@ -196,7 +208,7 @@ def headline(result: WorkloadRecommendation) -> None:
             metric_card(
                 f"Best on {side} · per month",
                 usd(other.cost),
-                f"{other.option.label}{cost_range(other)}",
+                f"{naming.option(other.option)}{cost_range(other)}",
                 "The best-ranked option on the other side of the API / own-hardware line.",
             )
     with columns[2]:
@@ -221,11 +233,13 @@ def headline(result: WorkloadRecommendation) -> None:
             metric_card(label, "—", "Needs a viable option both on an API and on own hardware.")
 
 
-def options_table(result: WorkloadRecommendation, assumptions: Assumptions, options: list[RankedOption]) -> None:
+def options_table(
+    result: WorkloadRecommendation, assumptions: Assumptions, options: list[RankedOption], naming: Names
+) -> None:
     requests_per_month = result.workload.requests_per_day * assumptions.days_per_month
     frame = pd.DataFrame(
         {
-            "Option": [r.option.label for r in options],
+            "Option": [naming.option(r.option) for r in options],
             "Class": [r.option.kind.upper() for r in options],
             "Runs": [WHERE_SHORT[r.option.deployment] for r in options],
             "Monthly": [r.monthly_usd["expected"] for r in options],
@@ -235,8 +249,8 @@ def options_table(result: WorkloadRecommendation, assumptions: Assumptions, opti
             "Replicas": pd.array([r.replicas for r in options], dtype="Float64"),
             "First token (ms)": [r.option.est_first_token_ms for r in options],
             "Tokens/s": [r.option.est_tokens_per_s for r in options],
-            "Basis": [r.option.basis for r in options],
-            "Excluded by": [", ".join(r.excluded_by) for r in options],
+            "Basis": [BASIS_WORDS.get(r.option.basis, r.option.basis) for r in options],
+            "Excluded by": [", ".join(rule_title(rule) for rule in r.excluded_by) for r in options],
         }
     )
     if not frame["Excluded by"].any():
@@ -247,9 +261,7 @@ def options_table(result: WorkloadRecommendation, assumptions: Assumptions, opti
         hide_index=True,
         key="costs_options",
         column_config={
-            "Option": st.column_config.TextColumn(
-                width="medium", pinned=True, help="Model, where it runs and on what."
-            ),
+            "Option": st.column_config.TextColumn(width="large", pinned=True, help="Model, where it runs and on what."),
             "Monthly": money(format="dollar", help="Expected monthly cost, USD."),
             "Low": money(format="dollar", help="Monthly cost at the fast end of the speed estimate (fewer replicas)."),
             "High": money(format="dollar", help="Monthly cost at the slow end of the speed estimate."),
@@ -258,8 +270,8 @@ def options_table(result: WorkloadRecommendation, assumptions: Assumptions, opti
             "First token (ms)": money(format="%.0f", help="Estimated time to the first token, expected band."),
             "Tokens/s": money(format="%.0f", help="Output tokens per second for one request, expected band."),
             "Basis": st.column_config.TextColumn(
-                help="estimated: from the fit model · measured: from a run on this hardware · "
-                "published: the provider's figures."
+                help="Estimated: from the fit model · Measured: from a run on this hardware · "
+                "Published: the provider's figures."
             ),
             "Excluded by": st.column_config.TextColumn(help="Hard rules this option breaks."),
         },
@@ -268,6 +280,8 @@ def options_table(result: WorkloadRecommendation, assumptions: Assumptions, opti
 
 # ---- the page ----------------------------------------------------------------------------------------------------
 
+chart_placeholders()
+naming = names()
 st.title("Costs")
 st.caption(
     "What the best options for a workload cost per month, how that moves with volume, request size and prices, "
@@ -276,9 +290,9 @@ st.caption(
 
 scenario = current_scenario()
 save_control(scenario, "costs")  # the scenario itself, not the what-if below
-names = [w.name for w in scenario.workloads]
-if st.session_state.get(WORKLOAD_KEY) not in names:
-    st.session_state[WORKLOAD_KEY] = names[0]
+workload_names = [w.name for w in scenario.workloads]
+if st.session_state.get(WORKLOAD_KEY) not in workload_names:
+    st.session_state[WORKLOAD_KEY] = workload_names[0]
 workload_name: str = st.session_state[WORKLOAD_KEY]
 scenario_json = scenario.model_dump_json()
 if st.session_state.get(LOADED_KEY) != (scenario_json, workload_name) or any(
@@ -292,15 +306,16 @@ with st.container(border=True):
     with top[0]:
         st.selectbox(
             "Workload",
-            names,
+            workload_names,
             key=WORKLOAD_KEY,
-            help=f"Scenario **{scenario.name}** has {len(names)} workload(s); each is costed on its own.",
+            help=f"Scenario **{plain(scenario.name)}** has {len(workload_names)} workload(s); each is costed alone.",
         )
     with top[1]:
         knob_widget(KNOBS[0], scenario, workload)
-    for column, knob in zip(st.columns(4), KNOBS[1:], strict=True):
-        with column:
-            knob_widget(knob, scenario, workload)
+    for row in (KNOBS[1:3], KNOBS[3:]):
+        for column, knob in zip(st.columns(len(row)), row, strict=True):
+            with column:
+                knob_widget(knob, scenario, workload)
 
     error = None
     try:
@@ -323,17 +338,20 @@ with st.container(border=True):
     elif changed:
         st.info(f"**What-if**, not saved in the scenario: {'; '.join(changed)}.", icon=":material/science:")
     if changed:
-        buttons = st.columns([1, 1, 2])
-        buttons[0].button(
-            "Keep these figures in the scenario",
+        buttons = st.container(horizontal=True)
+        buttons.button(
+            "Keep these figures",
             key="costs_keep",
             on_click=keep_what_if,
             disabled=error is not None,
             type="primary",
             icon=":material/save:",
+            help="Saves the figures above in the scenario: every page then uses them.",
         )
-        buttons[1].button("Reset to the scenario", key="costs_reset", on_click=reset_knobs, icon=":material/undo:")
-    st.caption("Electricity and amortisation apply to every workload of the scenario; the rest to this one.")
+        buttons.button("Reset to the scenario", key="costs_reset", on_click=reset_knobs, icon=":material/undo:")
+    st.caption(
+        "Electricity, amortisation and staff and upkeep apply to every workload of the scenario; the rest to this one."
+    )
 
 index = [w.name for w in shown.workloads].index(workload_name)
 try:
@@ -345,35 +363,51 @@ except AdvisorError as e:
 assumptions = shown.assumptions
 options = top_options(result)
 
-headline(result)
+headline(result, naming)
+own_hardware = [r for r in options if r.option.provider is None or r.option.small is not None]
+if assumptions.ops_usd_per_month == 0 and own_hardware:
+    st.info(
+        "**Staff and upkeep for self-hosting count as $0 a month** — the default, not a finding. Own-hardware "
+        "options look cheaper than they will be: set a figure with the *Staff and upkeep* slider above, or in the "
+        "questionnaire under *Money and running assumptions*.",
+        icon=":material/engineering:",
+    )
 report_buttons(shown_recommendation, "costs", "The report uses the what-if figures shown here." if changed else None)
 
 st.subheader("Monthly cost by volume")
-st.plotly_chart(volume_cost_figure(result, assumptions, options), key="costs_volume_chart")
+display = chart_names(options, naming)
+st.plotly_chart(
+    volume_cost_figure(result, assumptions, options, display=display), key="costs_volume_chart", config=CHART_CONFIG
+)
 star = ", the star the break-even" if result.break_even_requests_per_day is not None else ""
 st.caption(
-    "Both axes are logarithmic. Solid lines are APIs (pay per token), dashed ones own hardware (each step is one "
-    f"more replica); the shaded band is the low-to-high estimate, the dotted line this workload's volume{star}."
+    "Both axes are logarithmic. The thick line (★ in the legend, a dot at this workload's volume) is the pick. "
+    "Solid lines are APIs (pay per token), dashed ones own hardware (each step is one more replica); the shaded "
+    f"band is the low-to-high estimate, the dotted line this workload's volume{star}."
 )
 st.subheader("What the bill is made of")
-st.plotly_chart(breakdown_figure(result, assumptions, options), key="costs_breakdown_chart")
+st.plotly_chart(
+    breakdown_figure(result, assumptions, options, display=display), key="costs_breakdown_chart", config=CHART_CONFIG
+)
 st.caption("Each bar is one option's monthly bill at this volume, split into API tokens, hardware, energy and ops.")
 st.subheader("How sure the cost is")
-st.plotly_chart(cost_band_figure(options), key="costs_band_chart")
+st.plotly_chart(cost_band_figure(options, display=display), key="costs_band_chart", config=CHART_CONFIG)
 st.caption(
     "The diamond is the expected monthly cost; whiskers run from the fast end of the speed estimate (fewer "
-    "replicas) to the slow end. API prices are per token, so APIs have none."
+    "replicas) to the slow end. “One figure” means the speed spread does not move the bill: APIs charge per token "
+    "whatever their speed, and own or rented hardware where the same number of replicas serves the volume at both "
+    "ends costs the same hours. Hover a diamond for why."
 )
 st.subheader("Latency against the targets")
-st.plotly_chart(latency_figure(result, options), key="costs_latency_chart")
+st.plotly_chart(latency_figure(result, options, display=display), key="costs_latency_chart", config=CHART_CONFIG)
 st.caption(
     "Estimated time to the first token and to the whole answer (logarithmic); red dotted lines are the workload's "
     "p95 targets; n/a where there is no estimate."
 )
 
 st.subheader("The options compared")
-options_table(result, assumptions, options)
+options_table(result, assumptions, options, naming)
 st.caption(
     f"The pick, the best option of each other kind and side of the API line, then the next best: {len(options)} of "
-    f"{len(result.options)} options considered for **{workload_name}**."
+    f"{len(result.options)} options considered for **{plain(workload_name)}**."
 )

@@ -40,14 +40,53 @@ from advisor.present.questionnaire import (
     workload_defaults,
     workload_values,
 )
-from advisor.present.words import OPTIMIZE_WORDS, PHASE_WORDS, VARIETY_WORDS, plain
+from advisor.present.words import (
+    MODALITY_WORDS,
+    OPTIMIZE_WORDS,
+    PHASE_WORDS,
+    UPDATE_WORDS,
+    VARIETY_WORDS,
+    hardware_label,
+    humanize,
+    plain,
+)
 from advisor.schema.scenario import PRIVACY_MEANINGS, Constraints, HardwareChoice, Scenario, Workload
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
 
 require_entrypoint()
 
 DRAFT_KEY, PROBLEMS_KEY, GO_KEY = "q_draft", "q_problems", "q_go"
+OWNED_NOTE_KEY = "q_owned_note"  # the end-user device whose "We have it already" box a submit ticked
 BLANK = "blank"
+# The hardware list's "Let the advisor pick" (profile None in the scenario). A selectbox whose value is None shows
+# its placeholder ("Choose an option") instead, so the widget holds this word and the draft holds None.
+AUTO = "auto"
+PROFILE_KEY = skey("profile")
+
+
+def describe(model: Any, field: str) -> str:
+    """A schema field's help in words: ids it names (api_only, this-machine ...) read as the form shows them."""
+    return humanize(model.model_fields[field].description or "")
+
+
+def end_user_device(profile: str | None) -> bool:
+    """A phone, a laptop or this machine: hardware the users or the team usually have already."""
+    return profile is not None and (profile == "this-machine" or "phone" in profile or "laptop" in profile)
+
+
+def to_widget(key: str, value: Any) -> Any:
+    return AUTO if key == PROFILE_KEY and value is None else value
+
+
+def from_widget(key: str, value: Any) -> Any:
+    return None if key == PROFILE_KEY and value == AUTO else value
+
+
+def example_key(scenario: Scenario) -> str | None:
+    """The worked example (or the blank scenario) the current scenario is, for "Start from"; None when edited."""
+    if scenario == blank_scenario(catalog()):
+        return BLANK
+    return next((key for key, example in example_scenarios().items() if example == scenario), None)
 
 
 def load_draft(draft: dict[str, Any], overwrite: bool) -> None:
@@ -55,13 +94,14 @@ def load_draft(draft: dict[str, Any], overwrite: bool) -> None:
     st.session_state[DRAFT_KEY] = draft
     for key, value in draft["values"].items():
         if overwrite or key not in st.session_state:
-            st.session_state[key] = value
+            st.session_state[key] = to_widget(key, value)
 
 
 def capture_draft() -> dict[str, Any]:
     """The draft as the user last submitted it: every widget's value."""
     draft: dict[str, Any] = st.session_state[DRAFT_KEY]
-    draft["values"] = {key: st.session_state.get(key, value) for key, value in draft["values"].items()}
+    values = draft["values"]
+    draft["values"] = {key: from_widget(key, st.session_state.get(key, to_widget(key, v))) for key, v in values.items()}
     return draft
 
 
@@ -69,6 +109,21 @@ def start_over(scenario: Scenario) -> None:
     st.session_state.pop(PROBLEMS_KEY, None)
     set_scenario(scenario)
     load_draft(draft_from_scenario(scenario), overwrite=True)
+    st.session_state["q_template"] = example_key(scenario)
+
+
+def tick_already_owned(draft: dict[str, Any]) -> None:
+    """A newly chosen phone, laptop or this machine is the users' own: its purchase is paid, so the box is ticked
+    (and ownership set to owned, which the box needs) unless the user had ticked it already. Said on the page."""
+    values = draft["values"]
+    profile = values.get(PROFILE_KEY)
+    base_profile = Scenario.model_validate_json(draft["base"]).hardware.profile
+    if end_user_device(profile) and profile != base_profile and not values.get(skey("already_owned")):
+        values[skey("already_owned")] = True
+        values[skey("ownership")] = "owned"
+        st.session_state[skey("already_owned")] = True
+        st.session_state[skey("ownership")] = "owned"
+        st.session_state[OWNED_NOTE_KEY] = profile
 
 
 # ---- callbacks (run before the script, so they may set widget values) -------------------------------------------
@@ -76,6 +131,7 @@ def start_over(scenario: Scenario) -> None:
 
 def on_submit() -> None:
     draft = capture_draft()
+    tick_already_owned(draft)
     data = scenario_data(draft, current_scenario().assumptions.currency)
     problems = form_problems(data, catalog())
     if problems:
@@ -123,6 +179,8 @@ def on_typical_figures(slot: int) -> None:
 
 def on_start_from() -> None:
     choice = st.session_state["q_template"]
+    if choice is None:
+        return
     start_over(blank_scenario(catalog()) if choice == BLANK else example_scenarios()[choice])
 
 
@@ -145,29 +203,21 @@ def on_upload() -> None:
 
 def inline_problem(key: str) -> None:
     if message := st.session_state.get(PROBLEMS_KEY, {}).get(key):
-        st.error(message, icon=":material/error:")
+        st.error(humanize(message), icon=":material/error:")
 
 
 def number(field: Number, key: str) -> None:
-    low = high = None
-    for rule in field.info.metadata:
-        low = getattr(rule, "ge", getattr(rule, "gt", low))
-        high = getattr(rule, "le", getattr(rule, "lt", high))
-    if low is not None and field.integer and any(hasattr(rule, "gt") for rule in field.info.metadata):
-        low += 1  # a strict bound on a whole number: 0 < x means x >= 1
-    if low is not None and not field.integer and any(hasattr(rule, "gt") for rule in field.info.metadata):
-        low = None  # a strict bound on a real number: let 0 through so the schema can explain what is allowed
+    # No min / max on the widget: the browser would only outline an out-of-range figure in red and keep the old
+    # one. Whatever is typed reaches the schema, and a wrong figure gets its one-line message under the field.
     # A field that may be empty is built from value=None, so the user can clear it again.
     nullable: dict[str, Any] = {"value": None} if field.nullable else {}
     st.number_input(
         field.label,
         **nullable,
-        min_value=as_number(low, field.integer),
-        max_value=as_number(high, field.integer),
         step=as_number(field.step, field.integer),
         format=field.format,
         key=key,
-        help=field.info.description,
+        help=humanize(field.info.description or ""),
         placeholder=field.empty,
     )
     inline_problem(key)
@@ -194,7 +244,7 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
             )
         name_column, task_column = st.columns([1, 2])
         with name_column:
-            st.text_input("Name", key=wkey(slot, "name"), help=Workload.model_fields["name"].description)
+            st.text_input("Name", key=wkey(slot, "name"), help=describe(Workload, "name"))
             inline_problem(wkey(slot, "name"))
         with task_column:
             st.selectbox(
@@ -202,45 +252,61 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
                 list(catalog().tasks),
                 format_func=task_label,
                 key=wkey(slot, "task"),
-                help=Workload.model_fields["task"].description,
+                help=describe(Workload, "task"),
             )
             inline_problem(wkey(slot, "task"))
         columns = st.columns(len(MAIN_NUMBERS), vertical_alignment="bottom")
         for column, field in zip(columns, MAIN_NUMBERS, strict=True):
             with column:
                 number(field, wkey(slot, field.name))
-        quality_column, language_column, data_column = st.columns([5, 3, 3], vertical_alignment="bottom")
+        quality_column, language_column, data_column = st.columns([5, 3, 3], vertical_alignment="top")
         with quality_column:
             st.selectbox(
                 "How strong must answers be?",
                 list(QUALITY_WORDS),
                 format_func=QUALITY_WORDS.__getitem__,
                 key=wkey(slot, "quality"),
-                help=Workload.model_fields["quality"].description,
+                help=describe(Workload, "quality"),
             )
             inline_problem(wkey(slot, "quality"))
-        with language_column:
-            st.text_input(
-                "Languages users write in",
-                key=wkey(slot, "languages"),
-                help=Workload.model_fields["languages"].description + " Separate codes with commas.",
-                placeholder="en, de, sw",
-            )
-            inline_problem(wkey(slot, "languages"))
-        with data_column:
-            st.checkbox(
-                "We have labelled examples",
-                key=wkey(slot, "domain_data"),
-                help=Workload.model_fields["domain_data"].description,
-            )
             st.selectbox(
                 "How varied are the requests?",
                 list(VARIETY_WORDS),
                 format_func=VARIETY_WORDS.__getitem__,
                 key=wkey(slot, "query_variety"),
-                help=Workload.model_fields["query_variety"].description,
+                help=describe(Workload, "query_variety"),
             )
             inline_problem(wkey(slot, "query_variety"))
+        with language_column:
+            st.text_input(
+                "Languages users write in",
+                key=wkey(slot, "languages"),
+                help=describe(Workload, "languages") + " Separate codes with commas.",
+                placeholder="en, de, sw",
+            )
+            inline_problem(wkey(slot, "languages"))
+            st.selectbox(
+                "What do requests carry?",
+                list(MODALITY_WORDS),
+                format_func=MODALITY_WORDS.__getitem__,
+                key=wkey(slot, "modality"),
+                help=describe(Workload, "modality"),
+            )
+            inline_problem(wkey(slot, "modality"))
+        with data_column:
+            st.checkbox(
+                "We have labelled examples",
+                key=wkey(slot, "domain_data"),
+                help=describe(Workload, "domain_data"),
+            )
+            st.selectbox(
+                "How often does the task change?",
+                list(UPDATE_WORDS),
+                format_func=UPDATE_WORDS.__getitem__,
+                key=wkey(slot, "update_frequency"),
+                help=describe(Workload, "update_frequency"),
+            )
+            inline_problem(wkey(slot, "update_frequency"))
         with st.expander("Traffic shape and context"):
             columns = st.columns(len(MORE_NUMBERS))
             for column, field in zip(columns, MORE_NUMBERS, strict=True):
@@ -266,7 +332,7 @@ def constraints_section() -> None:
             format_func=lambda p: p.replace("_", "-").capitalize(),
             captions=[PRIVACY_MEANINGS[p].split(": ", 1)[-1] for p in privacy],
             key=skey("privacy"),
-            help=Constraints.model_fields["privacy"].description,
+            help=describe(Constraints, "privacy"),
         )
         inline_problem(skey("privacy"))
         left, right = st.columns(2)
@@ -276,7 +342,8 @@ def constraints_section() -> None:
                 list(DEPLOYMENT_WORDS),
                 format_func=DEPLOYMENT_WORDS.__getitem__,
                 key=skey("deployment"),
-                help=Constraints.model_fields["deployment"].description,
+                help="Any: the advisor may pick an API or own hardware. Local only: nothing leaves your machines. "
+                "API only: nothing to host.",
             )
             inline_problem(skey("deployment"))
         with right:
@@ -287,14 +354,14 @@ def constraints_section() -> None:
                 sorted({*providers, *chosen}),
                 key=skey("allowed_providers"),
                 placeholder="Any provider",
-                help=Constraints.model_fields["allowed_providers"].description
+                help=describe(Constraints, "allowed_providers")
                 + " With regulated data, list only providers you have a BAA / DPA with.",
             )
             inline_problem(skey("allowed_providers"))
         st.checkbox(
             "Own hardware on our premises only (no rented cloud GPUs)",
             key=skey("on_premises_only"),
-            help=Constraints.model_fields["on_premises_only"].description,
+            help=describe(Constraints, "on_premises_only"),
         )
         inline_problem(skey("on_premises_only"))
 
@@ -308,7 +375,7 @@ def priorities_section() -> None:
             format_func=OPTIMIZE_WORDS.__getitem__,
             key=skey("optimize_for"),
             horizontal=True,
-            help=Scenario.model_fields["optimize_for"].description,
+            help=describe(Scenario, "optimize_for"),
         )
         inline_problem(skey("optimize_for"))
         st.radio(
@@ -317,7 +384,7 @@ def priorities_section() -> None:
             format_func=PHASE_WORDS.__getitem__,
             key=skey("phase"),
             horizontal=True,
-            help=Scenario.model_fields["phase"].description,
+            help=describe(Scenario, "phase"),
         )
         inline_problem(skey("phase"))
 
@@ -326,19 +393,22 @@ def hardware_section() -> None:
     with st.container(border=True):
         st.markdown("#### What hardware do you have, or would you buy or rent?")
         hardware = sorted(catalog().hardware.values(), key=lambda h: (h.kind, h.memory_gb))
-        names = {h.id: f"{h.name} ({h.memory_gb:g} GB)" for h in hardware}
+        names = {h.id: hardware_label(h.name, h.memory_gb) for h in hardware}
         names["this-machine"] = "This machine (the computer running Rightsize, detected)"
-        profiles: list[str | None] = [None, *names]
-        if st.session_state.get(skey("profile")) not in profiles:
-            profiles.append(st.session_state[skey("profile")])
+        profiles: list[str] = [AUTO, *names]
+        if st.session_state.get(PROFILE_KEY) is None:
+            st.session_state[PROFILE_KEY] = AUTO
+        if st.session_state.get(PROFILE_KEY) not in profiles:
+            profiles.append(st.session_state[PROFILE_KEY])
         left, middle, right = st.columns([2, 1, 1])
         with left:
             st.selectbox(
                 "Hardware",
                 profiles,
-                format_func=lambda p: "Let the advisor pick the cheapest that fits" if p is None else names.get(p, p),
-                key=skey("profile"),
-                help=HardwareChoice.model_fields["profile"].description,
+                format_func=lambda p: "Let the advisor pick the cheapest that fits" if p == AUTO else names.get(p, p),
+                key=PROFILE_KEY,
+                help="The hardware self-hosted options run on, from the catalog (its Hardware tab lists them), or "
+                "this machine; or let the advisor pick the cheapest that fits each model.",
             )
             inline_problem(skey("profile"))
         with middle:
@@ -349,8 +419,26 @@ def hardware_section() -> None:
                 list(OWNERSHIP_WORDS),
                 format_func=OWNERSHIP_WORDS.__getitem__,
                 key=skey("ownership"),
-                help=HardwareChoice.model_fields["ownership"].description,
+                help="Own: the purchase price is spread over the months below. Rent: paid per hour in the cloud.",
             )
+            st.checkbox(
+                "We have it already (purchase paid)",
+                key=skey("already_owned"),
+                help="The team or its users have this hardware already and its purchase is paid: only its "
+                "electricity (and staff and upkeep) count. Needs a named hardware and “Own it”. Ticked for you when "
+                "you choose a phone, a laptop or this machine.",
+            )
+            inline_problem(skey("already_owned"))
+            owned_note = st.session_state.get(OWNED_NOTE_KEY)
+            if (
+                owned_note
+                and owned_note == st.session_state.get(PROFILE_KEY)
+                and st.session_state.get(skey("already_owned"))
+            ):
+                st.caption(
+                    f"Ticked for you: {plain(names.get(owned_note, owned_note))} is usually the users' own, so only "
+                    "its electricity counts. Untick it and submit again to price buying it."
+                )
         with st.expander("Money and running assumptions"):
             columns = st.columns(len(MONEY_NUMBERS))
             for column, field in zip(columns, MONEY_NUMBERS, strict=True):
@@ -372,11 +460,14 @@ if draft is None or draft["base"] != scenario.model_dump_json():
     # First visit, or another page or a share link changed the scenario: the form shows the new one.
     st.session_state.pop(PROBLEMS_KEY, None)
     load_draft(draft_from_scenario(scenario), overwrite=True)
+    st.session_state["q_template"] = example_key(scenario)
 else:
     load_draft(draft, overwrite=False)
 draft = st.session_state[DRAFT_KEY]
 
 examples = example_scenarios()
+if "q_template" not in st.session_state:
+    st.session_state["q_template"] = example_key(scenario)  # "Start from" names what the form holds
 start, upload, download = st.columns([2, 2, 1], vertical_alignment="bottom")
 with start:
     pick, load = st.columns([3, 1], vertical_alignment="bottom")
@@ -385,9 +476,18 @@ with start:
         [BLANK, *examples],
         format_func=lambda k: "A blank scenario" if k == BLANK else f"Example: {examples[k].name}",
         key="q_template",
-        help="Replaces the current answers with a blank scenario or one of the worked examples.",
+        index=None,
+        placeholder="Your own answers (below)",
+        help="Replaces the current answers with a blank scenario or one of the worked examples. It names the "
+        "example the form holds, while its answers are unchanged.",
     )
-    load.button("Load", key="q_load_template", on_click=on_start_from, width="stretch")
+    load.button(
+        "Load",
+        key="q_load_template",
+        on_click=on_start_from,
+        width="stretch",
+        disabled=st.session_state.get("q_template") is None,
+    )
 with upload:
     st.file_uploader(
         "Or upload a scenario file",
@@ -412,7 +512,7 @@ if message := st.session_state.pop("q_upload_error", None):
 
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
 with st.form("q_form", border=False, enter_to_submit=False):
-    st.text_input("Scenario name", key=skey("name"), help=Scenario.model_fields["name"].description)
+    st.text_input("Scenario name", key=skey("name"), help=describe(Scenario, "name"))
     inline_problem(skey("name"))
     for index, slot in enumerate(draft["slots"]):
         workload_section(slot, index, removable=len(draft["slots"]) > 1)

@@ -13,17 +13,35 @@ from advisor.engine.recommend import RankedOption, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import top_options, volume_cost_figure
 from advisor.present.pareto import pareto_figure
+from advisor.present.report import Names, change_text, effect_words
 from advisor.present.text import headline, recommendation_markdown
-from advisor.present.words import plain, rule_title
-from pages import current_scenario, recommendation_for, require_entrypoint, usd
+from advisor.present.words import WHERE_SHORT, humanize, plain, rule_title, volume_words
+from pages import (
+    CHART_CONFIG,
+    catalog,
+    chart_names,
+    chart_placeholders,
+    current_scenario,
+    names,
+    recommendation_for,
+    require_entrypoint,
+    usd,
+)
 from pages.report_ui import report_buttons
 from pages.store_ui import save_control
 
 require_entrypoint()
 
 VERDICT_NAMES = {"slm": "Small model (SLM)", "llm": "Large model (LLM)", "hybrid": "Hybrid (SLM + LLM)"}
-VERDICT_COLOURS = {"slm": "green", "llm": "violet", "hybrid": "orange"}
 DEPLOYMENT_NAMES = {"local": "on device", "self_hosted": "self-hosted", "api": "API", "mixed": "mixed"}
+VERDICT_COLOURS = {"slm": "green", "llm": "violet", "hybrid": "orange"}
+
+
+def catalog_task_name(task_id: str) -> str:
+    task = catalog().tasks.get(task_id)
+    return task.name if task else task_id.replace("_", " ")
+
+
 EFFECT_ICONS = {"excluded": ":material/block:", "favours": ":material/thumb_up:", "note": ":material/info:"}
 
 OPTION_COLUMNS = {
@@ -51,29 +69,30 @@ OPTION_COLUMNS = {
 }
 
 
-def _status(rank: int, ranked: RankedOption) -> tuple[str, str]:
+def _status(rank: int, ranked: RankedOption, result: WorkloadRecommendation, naming: Names) -> tuple[str, str]:
     if not ranked.viable:
         titles = ", ".join(rule_title(rule) for rule in ranked.excluded_by)
-        return f"⛔ Excluded: {titles}", " ".join(ranked.why_excluded)
+        return f"⛔ Excluded: {titles}", naming.text(" ".join(ranked.why_excluded), result)
     if rank == 1:
         return "✅ The pick", ""
     if ranked.dominated_by is not None:
-        return "➖ Beaten", f"{ranked.dominated_by} costs no more, is no slower and scores no lower."
+        better = naming.text(ranked.dominated_by, result)
+        return "➖ Beaten", f"{better} costs no more, is no slower and scores no lower."
     return "✔️ Meets every constraint", ""
 
 
-def options_table(options: list[RankedOption]) -> pd.DataFrame:
+def options_table(options: list[RankedOption], result: WorkloadRecommendation, naming: Names) -> pd.DataFrame:
     rows = []
     for rank, ranked in enumerate(options, start=1):
         o = ranked.option
-        status, why = _status(rank, ranked)
+        status, why = _status(rank, ranked, result, naming)
         rows.append(
             {
                 "#": rank,
                 "Status": status,
-                "Option": o.label,
+                "Option": naming.option(o),
                 "Class": o.kind.upper(),
-                "Runs": DEPLOYMENT_NAMES[o.deployment],
+                "Runs": WHERE_SHORT[o.deployment],
                 "Monthly": ranked.monthly_usd["expected"],
                 "Low": ranked.monthly_usd["low"],
                 "High": ranked.monthly_usd["high"],
@@ -90,9 +109,10 @@ def options_table(options: list[RankedOption]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdict_card(result: WorkloadRecommendation) -> None:
+def verdict_card(result: WorkloadRecommendation, naming: Names) -> None:
     with st.container(border=True):
-        st.markdown(f"**{plain(result.workload.name)}** · {result.workload.task.replace('_', ' ')}")
+        task = catalog_task_name(result.workload.task)
+        st.markdown(f"**{plain(result.workload.name)}** · {plain(task)}")
         pick = result.pick
         if pick is None:
             st.badge("No option meets all constraints", icon=":material/warning:", color="red")
@@ -106,10 +126,10 @@ def verdict_card(result: WorkloadRecommendation) -> None:
         band = "" if usd(low) == usd(high) else f"{usd(low)} to {usd(high)}"
         st.metric("Per month", usd(pick.cost), help=f"Expected; range {band}" if band else "Expected monthly cost.")
         basis = " · speed measured on this hardware" if pick.option.basis == "measured" else ""
-        st.caption(plain(pick.option.label) + (f" · range {band}" if band else "") + basis)
+        st.caption(plain(naming.option(pick.option)) + (f" · range {band}" if band else "") + basis)
 
 
-def reasons_section(result: WorkloadRecommendation) -> None:
+def reasons_section(result: WorkloadRecommendation, naming: Names) -> None:
     """The soft rules that scored (why this pick) first, then the hard rules that ruled options out."""
     favours = [r for r in result.reasons if not r.effect.startswith("excluded")]
     excluded = [r for r in result.reasons if r.effect.startswith("excluded")]
@@ -121,47 +141,60 @@ def reasons_section(result: WorkloadRecommendation) -> None:
             icon = EFFECT_ICONS["excluded" if reason in excluded else "favours"]
             if reason.effect == "note":  # a soft rule with no points: it explains, it does not decide
                 icon = EFFECT_ICONS["note"]
-            st.markdown(f"{icon} **{plain(reason.text)}**  \n{plain(rule_title(reason.rule))} · {plain(reason.effect)}")
+            text = humanize(naming.text(reason.text, result))
+            st.markdown(f"{icon} **{plain(text)}**  \n{plain(rule_title(reason.rule))} · {plain(effect_words(reason))}")
             st.caption(f"Source: {plain(reason.source)}")
 
 
-def changes_section(result: WorkloadRecommendation) -> None:
+def changes_section(result: WorkloadRecommendation, naming: Names) -> None:
     st.markdown("##### What would change this")
     if not result.changes:
         st.caption("No volume, latency, privacy or quality change within reach would change the pick.")
     for change in result.changes:
-        st.markdown(f"- {plain(change.text)}")
+        st.markdown(f"- {plain(humanize(change_text(change, result, naming)))}")
     if result.break_even_requests_per_day is not None:
+        against = naming.text(result.break_even_against or "", result)
         st.caption(
-            f"Break-even: {result.break_even_requests_per_day:,.0f} requests a day against "
-            f"{result.break_even_against}. This workload runs {result.workload.requests_per_day:,.0f}."
+            plain(
+                f"Break-even: {volume_words(result.break_even_requests_per_day)} against {against}. "
+                f"This workload runs {volume_words(result.workload.requests_per_day)}."
+            )
         )
 
 
-def workload_detail(index: int, result: WorkloadRecommendation) -> None:
-    st.markdown(f"**{plain(headline(result))}**")
+def workload_detail(index: int, result: WorkloadRecommendation, naming: Names) -> None:
+    st.markdown(f"**{plain(headline(result, naming))}**")
     if not result.feasible:
         st.warning(
             "No option meets all constraints. The closest options are listed first below, each with the rules it "
             "breaks; relaxing one of those constraints in the questionnaire gives a verdict.",
             icon=":material/warning:",
         )
-    why, chart = st.columns([1, 1], gap="large")
+    why, changes = st.columns([3, 2], gap="large")
     with why:
-        reasons_section(result)
-        changes_section(result)
-    with chart:
-        st.markdown("##### Monthly cost by volume")
-        scenario = current_scenario()
-        st.plotly_chart(volume_cost_figure(result, scenario.assumptions, top_options(result)), key=f"rec_chart_{index}")
-        st.caption("The pick and the best alternatives; the dotted line is this workload's volume.")
+        reasons_section(result, naming)
+    with changes:
+        changes_section(result, naming)
+    st.markdown("##### Monthly cost by volume")
+    scenario = current_scenario()
+    drawn = top_options(result)
+    st.plotly_chart(
+        volume_cost_figure(result, scenario.assumptions, drawn, display=chart_names(drawn, naming)),
+        key=f"rec_chart_{index}",
+        config=CHART_CONFIG,
+    )
+    st.caption(
+        "The pick (thick line, ★ in the legend, a dot at this workload's volume) and the best alternatives; solid "
+        "lines are APIs, dashed ones own hardware; the dotted line is this workload's volume. Both axes are "
+        "logarithmic."
+    )
     show_all = st.toggle(
         f"Show all {len(result.options)} options considered",
         key=f"rec_all_{index}",
         help="By default: the best few of each kind that pass, and the best excluded ones with why.",
     )
     with st.expander("Trade-offs: cost against quality (bigger = faster first words)", icon=":material/scatter_plot:"):
-        st.plotly_chart(pareto_figure(result), key=f"rec_pareto_{index}")
+        st.plotly_chart(pareto_figure(result), key=f"rec_pareto_{index}", config=CHART_CONFIG)
         st.caption(
             "Solid: options no other option deployed the same way beats on cost, speed and quality at once. "
             "Faint: beaten on every axis by one of them. The ring marks the pick."
@@ -170,17 +203,25 @@ def workload_detail(index: int, result: WorkloadRecommendation) -> None:
     excluded = sum(not o.viable for o in result.options)
     st.markdown(f"##### Options, best first · {excluded} of {len(result.options)} excluded by a hard rule")
     st.dataframe(
-        options_table(shown),
+        options_table(shown, result, naming),
         hide_index=True,
         column_config=OPTION_COLUMNS,
         key=f"rec_options_{index}",
         height=min(38 + 35 * len(shown), 560),
     )
+    with st.expander("Catalog ids of these options (for scenario files, the CLI and the JSON)"):
+        st.dataframe(
+            pd.DataFrame({"Option": [naming.option(r.option) for r in shown], "Id": [r.option.label for r in shown]}),
+            hide_index=True,
+            key=f"rec_ids_{index}",
+        )
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
 
+chart_placeholders()
 scenario = current_scenario()
+naming = names()
 st.title("Recommendation")
 st.caption(
     f"For **{plain(scenario.name)}**: the verdict per workload, why, the costed options, and what would change it."
@@ -203,7 +244,7 @@ with summary:
 with actions:
     stem = "".join(c if c.isalnum() else "-" for c in scenario.name.lower()).strip("-") or "scenario"
     st.download_button(
-        "Report (Markdown)",
+        "Markdown report",
         recommendation_markdown(recommendation),
         file_name=f"{stem}-recommendation.md",
         mime="text/markdown",
@@ -212,7 +253,7 @@ with actions:
         width="stretch",
     )
     st.download_button(
-        "Recommendation (JSON)",
+        "JSON",
         recommendation.to_json(),
         file_name=f"{stem}-recommendation.json",
         mime="application/json",
@@ -226,18 +267,19 @@ with actions:
 cards = st.columns(min(len(recommendation.workloads), 3))
 for index, result in enumerate(recommendation.workloads):
     with cards[index % len(cards)]:
-        verdict_card(result)
+        verdict_card(result, naming)
 
-st.page_link("pages/questionnaire.py", label="Change the answers", icon=":material/edit_note:")
-st.page_link("pages/costs.py", label="Explore the costs", icon=":material/payments:")
+links = st.columns(2)
+links[0].page_link("pages/questionnaire.py", label="Change the answers", icon=":material/edit_note:")
+links[1].page_link("pages/costs.py", label="Explore the costs", icon=":material/payments:")
 
 results = recommendation.workloads
 if len(results) == 1:
     st.subheader(results[0].workload.name)
-    workload_detail(0, results[0])
+    workload_detail(0, results[0], naming)
 else:
     for index, (tab, result) in enumerate(
         zip(st.tabs([plain(r.workload.name) for r in results]), results, strict=True)
     ):
         with tab:
-            workload_detail(index, result)
+            workload_detail(index, result, naming)

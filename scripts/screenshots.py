@@ -14,6 +14,12 @@ from tests.app_server import REPO, launch_chromium, running_app
 
 DOCS = REPO / "docs"
 WAIT_MS = 60_000
+SETTLED_JS = """() => {
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]').length;
+  const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg').length;
+  return drawn >= charts && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+}"""
+"""Every chart drawn and no element still loading: the picture shows the page, not its placeholders."""
 # page path, file name, height in pixels, a button to press first (or None), what must be on screen for the picture
 SHOTS = [
     ("", "questionnaire", 1500, None, '[data-testid="stForm"]'),
@@ -41,6 +47,7 @@ def main() -> int:
                 if button:
                     page.get_by_role("button", name=button).click(timeout=WAIT_MS)
                 page.locator(ready).first.wait_for(state="visible", timeout=WAIT_MS)
+                page.wait_for_function(SETTLED_JS, timeout=WAIT_MS, polling=200)
                 page.wait_for_timeout(1500)  # let plotly finish its transition and fonts settle
                 target = DOCS / f"{name}.png"
                 page.screenshot(path=str(target))

@@ -13,11 +13,12 @@ import zlib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from advisor.data.catalog import load_catalog
+from advisor.data.catalog import default_catalog, load_catalog
 from advisor.data.examples import example_scenarios
 from advisor.data.scenarios import scenario_from_data
 from advisor.data.share import QUERY_KEY, encode_scenario
 from advisor.engine.recommend import recommend
+from advisor.present.report import Names
 from advisor.present.text import headline
 from advisor.present.words import plain
 from advisor.schema.scenario import Scenario
@@ -68,6 +69,7 @@ def fill_questionnaire(at: AppTest, scenario: Scenario) -> None:
     at.selectbox(key="q_profile").set_value(scenario.hardware.profile)
     at.number_input(key="q_count").set_value(scenario.hardware.count)
     at.radio(key="q_ownership").set_value(scenario.hardware.ownership)
+    at.checkbox(key="q_already_owned").set_value(scenario.hardware.already_owned)
     for field in MONEY:
         at.number_input(key=f"q_{field}").set_value(getattr(scenario.assumptions, field))
 
@@ -93,7 +95,7 @@ def assert_shows_recommendation(at: AppTest, scenario: Scenario) -> None:
         if result.feasible:
             badge = f"{VERDICT_BADGES[result.verdict]} · {DEPLOYMENT_NAMES[result.deployment]}"
             assert any(badge in m for m in markdown), (badge, markdown[:6])
-        assert f"**{plain(headline(result))}**" in markdown
+        assert f"**{plain(headline(result, Names(default_catalog())))}**" in markdown
     charts = [chart.key for chart in at.get("plotly_chart")]
     # Per workload: the cost by volume and the trade-off (Pareto) chart.
     assert sorted(charts) == sorted(
@@ -159,7 +161,7 @@ def test_impossible_combinations_are_refused_next_to_the_field(privacy: str, dep
     at.radio(key=field_key).set_value(deployment)
     submit(at)
     assert title(at) == "Questionnaire"
-    assert any(str(e.value).startswith("api_only") for e in at.error)
+    assert any(str(e.value).startswith("'APIs only' ") for e in at.error)  # the choice in words, not its id
     assert at.session_state["scenario"] == before
     assert at.radio(key="q_privacy").value == privacy
 
@@ -259,8 +261,9 @@ def test_infeasible_scenario_shows_the_closest_options_and_all_options_on_reques
     result = recommend(scenario).workloads[0]
     assert not result.feasible
     assert any("No option meets all constraints" in str(w.value) for w in at.warning)
-    table = at.dataframe[0].value
-    assert list(table["Option"]) == [o.option.label for o in result.shown_options()]
+    table, ids = at.dataframe[0].value, at.dataframe[1].value  # the options, and their ids in the expander below
+    assert list(ids["Id"]) == [o.option.label for o in result.shown_options()]
+    assert list(table["Option"]) == list(ids["Option"])
     assert all(status.startswith("⛔ Excluded: ") for status in table["Status"])
     at.toggle(key="rec_all_0").set_value(True)
     rerun(at)
@@ -278,17 +281,19 @@ def test_the_options_table_marks_the_pick_every_excluded_option_and_the_beaten_o
     result = recommend(scenario).workloads[0]
     at.toggle(key="rec_all_0").set_value(True)
     rerun(at)
-    table = at.dataframe[0].value
-    assert list(table["Option"]) == [o.option.label for o in result.options]
+    table, ids = at.dataframe[0].value, at.dataframe[1].value  # the options, and their ids in the expander below
+    assert list(ids["Id"]) == [o.option.label for o in result.options]
+    assert list(table["Option"]) == list(ids["Option"])  # shown by name, in the same order
     by_label = {o.option.label: o for o in result.options}
+    names = Names(default_catalog())
     assert table["Status"].iloc[0] == "✅ The pick"
-    for label, status, why in zip(table["Option"], table["Status"], table["Why not"], strict=True):
+    for label, status, why in zip(ids["Id"], table["Status"], table["Why not"], strict=True):
         ranked = by_label[label]
         if not ranked.viable:
             assert status.startswith("⛔ Excluded: ") and why, label
         elif ranked.dominated_by is not None and status != "✅ The pick":
-            assert status == "➖ Beaten" and ranked.dominated_by in why
-    apis = [label for label in table["Option"] if by_label[label].option.deployment == "api"]
-    assert apis and all(table.set_index("Option").loc[label, "Status"].startswith("⛔") for label in apis)
+            assert status == "➖ Beaten" and names.text(ranked.dominated_by, result) in why
+    apis = [row for row, label in enumerate(ids["Id"]) if by_label[label].option.deployment == "api"]
+    assert apis and all(table["Status"].iloc[row].startswith("⛔") for row in apis)
     assert {"Quality", "First token p95 (ms)", "Whole answer (ms)", "Replicas"} <= set(table.columns)
     assert len(at.get("plotly_chart")) >= 2  # the cost by volume and the trade-off chart

@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
+from advisor.data.catalog import default_catalog
 from advisor.data.examples import default_scenario
 from advisor.data.scenarios import scenario_from_data
 from advisor.data.share import QUERY_KEY, decode_scenario
-from advisor.engine.recommend import recommend
-from advisor.present.text import headline
+from advisor.engine.recommend import WorkloadRecommendation, recommend
+from advisor.present.report import Names
+from advisor.present.words import usd
 from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -53,6 +55,14 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+def headline(result: WorkloadRecommendation) -> str:
+    """What the Recommendation page's headline says of the pick: its catalog name (never its id) and its cost."""
+    pick = result.pick
+    if pick is None:
+        return f"{result.workload.name}: no option meets all constraints"
+    return f"{Names(default_catalog()).option(pick.option)}, {usd(pick.cost, cents=True)} a month"
 
 
 def no_errors(page: Any) -> None:
@@ -183,7 +193,7 @@ def test_a_costs_deep_link_is_a_fresh_servers_first_request(app_url: str, browse
     page.goto(f"{app_url}/costs?{QUERY_KEY}={encode_scenario(example)}", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Costs", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(f"Scenario: {example.name}")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text(pick.option.label).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(Names(default_catalog()).option(pick.option)).first).to_be_visible(timeout=WAIT_MS)
     sidebar = page.locator('[data-testid="stSidebarNav"]')
     for title in ("Questionnaire", "Recommendation", "Costs", "Catalog", "Live compare"):
         expect(sidebar.get_by_text(title, exact=True)).to_be_visible()

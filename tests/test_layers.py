@@ -14,7 +14,7 @@ from pathlib import Path
 import grimp
 
 REPO = Path(__file__).resolve().parent.parent
-FLOW = ["schema", "data", "engine", "runners", "compare", "present", "cli"]
+FLOW = ["schema", "data", "engine", "runners", "compare", "lab", "present", "cli"]
 """advisor/'s layers, bottom to top, as the README's layout section lists them."""
 
 

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from advisor.data.catalog import Catalog
+from advisor.data.catalog import Catalog, default_catalog
 from advisor.data.prices import genai_prices_version
 from advisor.data.scenarios import scenario_from_data
 from advisor.engine.fit import FitResult, best_quant, estimate_fit
 from advisor.errors import FitError
 from advisor.present.catalog_view import catalog_rows
-from advisor.present.words import gb
+from advisor.present.words import gb, humanize, ms, plain, tokens_per_s
 from advisor.schema.scenario import Scenario
 from tests.apptest import open_app, rerun
 
@@ -74,15 +74,25 @@ def assert_fit_shown(at: AppTest, expected: FitResult) -> None:
     spare = expected.available_gb - expected.total_gb
     assert metric(at, "Fits").delta == f"{'+' if spare >= 0 else '-'}{gb(abs(spare))} headroom"
     assert metric(at, "Memory needed").value == gb(expected.total_gb)
-    assert metric(at, "Tokens per second").value == f"{expected.tokens_per_s['expected']:,.1f} tok/s"
-    assert metric(at, "First token").value == f"{expected.first_token_ms['expected']:,.0f} ms"
-    bands = next(frame.value for frame in at.main.dataframe if "first_token_ms" in frame.value)
-    contract = expected.to_dict()
-    assert list(bands["tokens_per_s"]) == [contract["tokens_per_s"][b] for b in ("low", "expected", "high")]
-    assert list(bands["first_token_ms"]) == [round(contract["first_token_ms"][b]) for b in ("low", "expected", "high")]
+    bands = [table.value for table in at.main.table if "Fast end" in table.value]
+    if expected.fits:
+        assert metric(at, "Tokens per second").value == f"{expected.tokens_per_s['expected']:,.1f} tok/s"
+        assert metric(at, "First token").value == f"{expected.first_token_ms['expected']:,.0f} ms"
+        (band,) = bands
+        speed, first = expected.tokens_per_s, expected.first_token_ms
+        # Each end pairs like with like: the fast end is the most tokens/s and the shortest first token.
+        assert list(band.loc["Tokens per second"]) == [tokens_per_s(speed[b]) for b in ("low", "expected", "high")]
+        assert list(band.loc["First token"]) == [ms(first[b]) for b in ("high", "expected", "low")]
+        assert list(band.columns) == ["Slow end", "Expected", "Fast end"]
+    else:
+        # A model that does not fit would not run: no speed figures as if it did.
+        assert not [m for m in at.metric if m.label in ("Tokens per second", "First token")]
+        assert not bands
+        assert any("No speed figures" in i.value for i in at.info)
     banner = at.success if expected.fits else at.warning
     assert len(banner) == 1
-    assert f"{expected.model} at {expected.quant} needs {gb(expected.total_gb)}" in banner[0].value
+    model_name = default_catalog().models[expected.model].name
+    assert plain(f"{model_name} at {expected.quant} needs {gb(expected.total_gb)}") in banner[0].value
     assert f"{gb(abs(spare))} {'to spare' if expected.fits else 'over'}." in banner[0].value
     figure = at.get("plotly_chart")
     assert len(figure) == 1
@@ -244,7 +254,7 @@ def test_context_beyond_the_model_window_shows_one_error_and_keeps_the_inputs(ap
 
     with pytest.raises(FitError) as raised:
         answer_fit("phi-3-mini-4k-instruct", app.selectbox(key="cat_fit_hardware").value, context_tokens=8192)
-    assert [e.value for e in app.error] == [str(raised.value)]
+    assert [e.value for e in app.error] == [plain(humanize(str(raised.value)))]
     assert not app.metric
     assert app.selectbox(key="cat_fit_model").value == "phi-3-mini-4k-instruct"
     assert app.number_input(key="cat_fit_context").value == 8192

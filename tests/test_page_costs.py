@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from advisor.data.catalog import default_catalog
 from advisor.data.scenarios import load_scenario, scenario_from_data
 from advisor.engine.recommend import WorkloadRecommendation, recommend
 from advisor.present.charts import option_names, top_options
+from advisor.present.report import Names
 from advisor.present.words import plain
 from advisor.schema.scenario import Scenario
 
@@ -68,12 +70,22 @@ def numbers(values: Any) -> list[float]:
     return list(values)
 
 
+def what_ifs(at: AppTest) -> list[Any]:
+    return [i for i in at.info if "What-if" in i.value]
+
+
+def ops_notes(at: AppTest) -> list[Any]:
+    return [i for i in at.info if "Staff and upkeep for self-hosting count as $0" in i.value]
+
+
 def assert_page_shows(at: AppTest, result: WorkloadRecommendation) -> None:
-    """Headline, charts and table are the library's figures for `result`, formatted the page's way."""
+    """Headline, charts and table are the library's figures for `result`, formatted the page's way: options by
+    their catalog names, never their ids."""
+    naming = Names(default_catalog())
     pick = result.pick
     assert pick is not None
     assert metric(at, PICK) == usd(pick.cost)
-    assert any(c.value.startswith(f"{pick.option.label} · ") for c in at.caption)
+    assert any(c.value.startswith(f"{naming.option(pick.option)} · ") for c in at.caption)
     other = next(
         (r for r in result.options if r.viable and (r.option.provider is None) == (pick.option.provider is not None)),
         None,
@@ -88,21 +100,25 @@ def assert_page_shows(at: AppTest, result: WorkloadRecommendation) -> None:
     options = top_options(result)
     assert len(at.dataframe) == 1
     table = at.dataframe[0].value
-    assert list(table["Option"]) == [r.option.label for r in options]
+    assert list(table["Option"]) == [naming.option(r.option) for r in options]
     assert [usd(v) for v in table["Monthly"]] == [usd(r.monthly_usd["expected"]) for r in options]
 
     charts = figures(at)
     assert len(at.get("plotly_chart")) == 4
     volume = result.workload.requests_per_day
     curves = {t["meta"]["option"]: t for t in charts["costs_volume_chart"]["data"] if t.get("meta", {}).get("band")}
-    assert list(curves) == [r.option.label for r in options]
+    # The pick is drawn last (on top of lines that cost the same), thickest, and marked in the legend.
+    assert sorted(curves) == sorted(r.option.label for r in options) and list(curves)[-1] == pick.option.label
+    widths = {label: trace["line"]["width"] for label, trace in curves.items()}
+    assert all(widths[pick.option.label] > w for label, w in widths.items() if label != pick.option.label)
+    assert curves[pick.option.label]["name"].startswith("★") and "(the pick)" in curves[pick.option.label]["name"]
     for ranked in options:
         trace = curves[ranked.option.label]
         at_volume = numbers(trace["y"])[numbers(trace["x"]).index(volume)]
         assert usd(at_volume) == usd(ranked.monthly_usd["expected"])
     (marker,) = [t for t in charts["costs_volume_chart"]["data"] if t.get("meta", {}).get("marker") == "volume"]
     assert numbers(marker["x"]) == [volume, volume]
-    names = option_names(options)
+    names = option_names(options, {r.option.label: naming.short(r.option) for r in options})
     for chart in ("costs_breakdown_chart", "costs_latency_chart"):
         assert charts[chart]["data"][0]["y"] == [names[r.option.label] for r in options]
 
@@ -110,7 +126,7 @@ def assert_page_shows(at: AppTest, result: WorkloadRecommendation) -> None:
 def test_page_shows_the_recommendation_for_the_default_scenario() -> None:
     at = open_costs()
     assert at.title[0].value == "Costs"
-    assert not at.error and not at.info
+    assert not at.error and not what_ifs(at)
     scenario: Scenario = at.session_state["scenario"]
     assert_page_shows(at, expected(scenario, 0))
     assert at.select_slider(key="costs_requests_per_day").value == scenario.workloads[0].requests_per_day
@@ -126,7 +142,7 @@ def test_second_workload_loads_its_figures() -> None:
     assert at.select_slider(key="costs_requests_per_day").value == second.requests_per_day
     assert at.select_slider(key="costs_output_tokens").value == second.output_tokens
     assert_page_shows(at, expected(scenario, 1))
-    assert not at.info  # the sliders hold the scenario's figures: no what-if
+    assert not what_ifs(at)  # the sliders hold the scenario's figures: no what-if
 
 
 def test_volume_slider_redraws_for_the_what_if_without_saving_it() -> None:
@@ -141,7 +157,7 @@ def test_volume_slider_redraws_for_the_what_if_without_saving_it() -> None:
     assert after.pick is not None and before.pick is not None and usd(after.pick.cost) != usd(before.pick.cost)
     assert_page_shows(at, after)
     assert at.session_state["scenario"] == scenario
-    assert len(at.info) == 1 and "What-if" in at.info[0].value
+    assert len(what_ifs(at)) == 1
 
 
 def test_keep_saves_the_what_if_and_reset_restores_the_scenario() -> None:
@@ -154,17 +170,17 @@ def test_keep_saves_the_what_if_and_reset_restores_the_scenario() -> None:
     rerun(at)
     kept = with_changes(scenario, 0, output_tokens=output_tokens)
     assert at.session_state["scenario"] == kept
-    assert not at.info and "costs_keep" not in [b.key for b in at.button]
+    assert not what_ifs(at) and "costs_keep" not in [b.key for b in at.button]
     assert_page_shows(at, expected(kept, 0))
 
     at.select_slider(key="costs_requests_per_day").set_value(scenario.workloads[0].requests_per_day / 10)
     rerun(at)
-    assert len(at.info) == 1
+    assert len(what_ifs(at)) == 1
     at.button(key="costs_reset").click()
     rerun(at)
     assert at.session_state["scenario"] == kept
     assert at.select_slider(key="costs_requests_per_day").value == kept.workloads[0].requests_per_day
-    assert not at.info
+    assert not what_ifs(at)
     assert_page_shows(at, expected(kept, 0))
 
 
@@ -204,3 +220,31 @@ def test_a_scenario_changed_elsewhere_reloads_the_sliders(example: str) -> None:
     assert_page_shows(at, result)
     (star,) = [t for t in figures(at)["costs_volume_chart"]["data"] if t.get("meta", {}).get("marker") == "break_even"]
     assert numbers(star["x"]) == [pytest.approx(result.break_even_requests_per_day)]
+
+
+def test_free_staff_and_upkeep_is_said_and_a_what_if_figure_removes_the_note() -> None:
+    scenario = load_scenario(EXAMPLES / "legal-research.yaml")
+    assert scenario.assumptions.ops_usd_per_month == 0
+    at = open_costs(scenario)
+    assert len(ops_notes(at)) == 1  # own-hardware options are shown, and their staff cost is the $0 default
+    at.slider(key="costs_ops_usd_per_month").set_value(2000.0)
+    rerun(at)
+    assert not ops_notes(at)
+    assert len(what_ifs(at)) == 1 and "staff and upkeep $0 a month → $2,000 a month" in what_ifs(at)[0].value
+    assert at.session_state["scenario"] == scenario
+
+
+def test_cost_bands_of_one_figure_say_so() -> None:
+    from advisor.present.charts import single_figure_reason
+
+    at = open_costs()
+    result = expected(at.session_state["scenario"], 0)
+    band = figures(at)["costs_band_chart"]
+    for ranked in top_options(result):
+        (trace,) = [t for t in band["data"] if t.get("meta", {}).get("option") == ranked.option.label]
+        why = single_figure_reason(ranked)
+        if why is None:
+            assert trace["error_x"]["visible"] is True
+        else:  # no zero-width whiskers: the label and the hover say it is one figure, and why
+            assert trace["error_x"]["visible"] is False
+            assert trace["text"][0].endswith("one figure") and why in trace["hovertemplate"]

@@ -230,17 +230,23 @@ def headroom_text(fit: FitResult) -> str:
     return ("+" if spare >= 0 else "-") + gb(abs(spare))
 
 
-def fit_headline(fit: FitResult) -> str:
-    """One sentence: fits or not, how much is needed and available, by how much it is over or under."""
-    devices = f"{fit.count} × {fit.hardware}"
+def fit_headline(fit: FitResult, catalog: Catalog | None = None) -> str:
+    """One sentence: fits or not, how much is needed and available, by how much it is over or under.
+
+    With a catalog, the model and hardware are named as people know them; without, by their catalog ids."""
+    model, hardware = fit.model, fit.hardware
+    if catalog is not None:
+        model = catalog.models[fit.model].name if fit.model in catalog.models else fit.model
+        hardware = catalog.hardware[fit.hardware].name if fit.hardware in catalog.hardware else fit.hardware
+    devices = hardware if fit.count == 1 and catalog is not None else f"{fit.count} × {hardware}"
     spare = fit.available_gb - fit.total_gb
     if fit.fits:
         return (
-            f"Fits: {fit.model} at {fit.quant} needs {gb(fit.total_gb)} of the {gb(fit.available_gb)} "
+            f"Fits: {model} at {fit.quant} needs {gb(fit.total_gb)} of the {gb(fit.available_gb)} "
             f"usable on {devices}, {gb(spare)} to spare."
         )
     return (
-        f"Does not fit: {fit.model} at {fit.quant} needs {gb(fit.total_gb)}, {devices} has {gb(fit.available_gb)} "
+        f"Does not fit: {model} at {fit.quant} needs {gb(fit.total_gb)}, {devices} has {gb(fit.available_gb)} "
         f"usable, {gb(-spare)} over."
     )
 
@@ -275,10 +281,17 @@ def memory_figure(fit: FitResult) -> go.Figure:
     )
     figure.update_layout(
         barmode="stack",
-        height=150,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0, "traceorder": "normal"},
-        xaxis={"title": None, "ticksuffix": " GB", "range": [0, max(fit.total_gb, fit.available_gb) * 1.08]},
+        height=200,
+        # Room on both sides for the first and last tick labels ("0 GB", "40 GB"), above for the usable-memory note.
+        margin={"l": 24, "r": 36, "t": 36, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.35, "xanchor": "left", "x": 0, "traceorder": "normal"},
+        xaxis={
+            "title": None,
+            "ticksuffix": " GB",
+            "range": [0, max(fit.total_gb, fit.available_gb) * 1.12],
+            "nticks": 6,
+            "automargin": True,
+        },
         yaxis={"visible": False},
         showlegend=True,
     )

@@ -100,8 +100,14 @@ COMPONENTS = (
 STAR_COLOUR = "#FFC20A"
 TARGET_COLOUR = "#B91C1C"
 CURVE_POINTS = 161
-SPAN_FACTOR = 30.0
-"""The volume figure's default span: this many times below and above the workload's volume."""
+SPAN_FACTOR = 100.0
+"""The volume figure's default span: this many times below and above the workload's volume (at least up to
+MIN_SPAN_HIGH a day, so a small workload still sees where volume starts to matter)."""
+MIN_SPAN_HIGH = 1e6
+PICK_WIDTH = 5.0
+OTHER_WIDTH = 2.0
+OWN_HARDWARE_DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")
+"""Own-hardware lines that cost the same (one rented GPU, whatever model it runs) overlap: each gets its own dash."""
 BAR_HEIGHT = 44
 MARGIN = {"l": 10, "r": 20, "t": 40, "b": 10}
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
@@ -218,16 +224,20 @@ def volume_cost_figure(
     volume = workload.requests_per_day
     break_even = result.break_even_requests_per_day
     anchors = [volume] + ([break_even] if break_even else [])
-    low = low if low is not None else min(volume / SPAN_FACTOR, min(anchors) / 3)
-    high = high if high is not None else max(volume * SPAN_FACTOR, max(anchors) * 3)
+    low = low if low is not None else max(min(volume / SPAN_FACTOR, min(anchors) / 3), 1.0)
+    high = high if high is not None else max(volume * SPAN_FACTOR, max(anchors) * 3, MIN_SPAN_HIGH)
     extra = [v for v in anchors if low <= v <= high]
     grid = np.unique(np.concatenate([np.geomspace(low, high, CURVE_POINTS), extra]))
     names, colours = option_names(options, display), option_colours(options)
 
     figure = go.Figure()
     drawn: list[float] = []
-    for ranked in options:
+    pick = result.pick
+    own_hardware = 0
+    # The pick is drawn last, so its line lies on top of any that cost the same.
+    for ranked in sorted(options, key=lambda r: r is pick):
         option, colour = ranked.option, colours[ranked.option.label]
+        is_pick = ranked is pick
         bands = {
             cost: np.array([_drawable(option.usd_at(float(v), workload, assumptions, speed)) for v in grid])
             for cost, speed in (("low", "high"), ("expected", "expected"), ("high", "low"))
@@ -248,20 +258,47 @@ def volume_cost_figure(
                     **group,
                 )
             )
+        dash = "solid"
+        if not uses_api(option):
+            dash = "solid" if is_pick else OWN_HARDWARE_DASHES[own_hardware % len(OWN_HARDWARE_DASHES)]
+            own_hardware += 0 if is_pick else 1
+        name = f"★ {names[option.label]} (the pick)" if is_pick else names[option.label]
         figure.add_trace(
             go.Scatter(
                 x=grid,
                 y=bands["expected"],
-                name=names[option.label],
+                name=name,
                 legendgroup=option.label,
-                meta={"option": option.label, "band": "expected"},
+                legendrank=1 if is_pick else 1000,
+                meta={"option": option.label, "band": "expected", "pick": is_pick},
                 mode="lines",
-                line={"color": colour, "width": 2.5, "shape": shape, "dash": "solid" if uses_api(option) else "dash"},
+                opacity=1.0 if is_pick else 0.8,
+                line={
+                    "color": colour,
+                    "width": PICK_WIDTH if is_pick else OTHER_WIDTH,
+                    "shape": shape,
+                    "dash": dash,
+                },
                 customdata=np.column_stack([bands["low"], bands["high"]]),
-                hovertemplate=f"<b>{_escape(names[option.label])}</b><br>%{{y:$,.2f}} per month "
+                hovertemplate=f"<b>{_escape(name)}</b><br>%{{y:$,.2f}} per month "
                 "(%{customdata[0]:$,.2f} to %{customdata[1]:$,.2f})<extra></extra>",
             )
         )
+        if is_pick:
+            at_volume = _drawable(option.usd_at(volume, workload, assumptions, "expected"))
+            if math.isfinite(at_volume):
+                figure.add_trace(
+                    go.Scatter(
+                        x=[volume],
+                        y=[at_volume],
+                        name="The pick at this volume",
+                        meta={"marker": "pick", "option": option.label},
+                        mode="markers",
+                        showlegend=False,
+                        marker={"color": colour, "size": 14, "line": {"width": 2, "color": "white"}},
+                        hovertemplate=f"The pick: %{{y:$,.2f}} per month at {_escape(per_day(volume))}<extra></extra>",
+                    )
+                )
     span = [min(drawn, default=1.0), max(drawn, default=10.0)]
     figure.add_trace(
         go.Scatter(
@@ -274,7 +311,6 @@ def volume_cost_figure(
             hoverinfo="skip",
         )
     )
-    pick = result.pick
     if break_even is not None and pick is not None and low <= break_even <= high:
         at_break_even = pick.option.usd_at(break_even, workload, assumptions, "expected")
         figure.add_trace(
@@ -404,6 +440,8 @@ def cost_band_figure(options: list[RankedOption], display: dict[str, str] | None
     for ranked in options:
         band = ranked.monthly_usd
         name = names[ranked.option.label]
+        why = single_figure_reason(ranked)
+        label = f"${band['expected']:,.2f}" + (" · one figure" if why else "")
         figure.add_trace(
             go.Scatter(
                 x=[band["expected"]],
@@ -411,7 +449,7 @@ def cost_band_figure(options: list[RankedOption], display: dict[str, str] | None
                 name=name,
                 meta={"option": ranked.option.label},
                 mode="markers+text",
-                text=[f"${band['expected']:,.2f}"],
+                text=[label],
                 textposition="top center",
                 marker={"symbol": "diamond", "size": 13, "color": colours[ranked.option.label]},
                 error_x={
@@ -422,10 +460,15 @@ def cost_band_figure(options: list[RankedOption], display: dict[str, str] | None
                     "color": colours[ranked.option.label],
                     "thickness": 2,
                     "width": 7,
+                    "visible": why is None,
                 },
                 customdata=[[band["low"], band["high"]]],
-                hovertemplate="Expected %{x:$,.2f} per month<br>Low %{customdata[0]:$,.2f} (fast end) · "
-                "high %{customdata[1]:$,.2f} (slow end)<extra>%{y}</extra>",
+                hovertemplate=(
+                    f"Expected %{{x:$,.2f}} per month<br>One figure: {_escape(why)}<extra>%{{y}}</extra>"
+                    if why
+                    else "Expected %{x:$,.2f} per month<br>Low %{customdata[0]:$,.2f} (fast end) · "
+                    "high %{customdata[1]:$,.2f} (slow end)<extra>%{y}</extra>"
+                ),
                 showlegend=False,
             )
         )
@@ -443,17 +486,33 @@ def cost_band_figure(options: list[RankedOption], display: dict[str, str] | None
     return figure
 
 
+def single_figure_reason(ranked: RankedOption) -> str | None:
+    """Why an option's cost band is one figure (no whiskers to draw), or None when low and high differ."""
+    band = ranked.monthly_usd
+    if round(band["low"], 2) != round(band["high"], 2):
+        return None
+    option = ranked.option
+    if uses_api(option) and option.small is None:
+        return "priced per token, whatever the speed"
+    if option.provider is None and option.small is None and ranked.replicas:
+        plural = "" if round(ranked.replicas) == 1 else "s"
+        return f"{ranked.replicas:,.0f} replica{plural} serve the volume at both speed ends"
+    return "the speed spread does not change the bill"
+
+
 def _padded(values: list[float], pad: float) -> tuple[float, float]:
     return min(values) / pad, max(values) * pad
 
 
-def latency_figure(result: WorkloadRecommendation, options: list[RankedOption]) -> go.Figure:
+def latency_figure(
+    result: WorkloadRecommendation, options: list[RankedOption], display: dict[str, str] | None = None
+) -> go.Figure:
     """Estimated first-token and whole-response times per option, against the workload's p95 targets (dotted)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     workload = result.workload
-    names, colours = option_names(options), option_colours(options)
+    names, colours = option_names(options, display), option_colours(options)
     y = [names[r.option.label] for r in options]
     panels = (
         ("First token (ms)", "est_first_token_ms", workload.latency_p95_first_token_ms),
@@ -521,7 +580,7 @@ def latency_figure(result: WorkloadRecommendation, options: list[RankedOption]) 
     _bar_layout(figure, len(options), "")
     figure.update_layout(margin={**MARGIN, "t": 40})
     figure.update_xaxes(gridcolor="#E5E7EB")
-    figure.update_yaxes(**_tick_labels(options), row=1, col=1)
+    figure.update_yaxes(**_tick_labels(options, display), row=1, col=1)
     return figure
 
 

@@ -173,6 +173,8 @@ WORKLOAD_FIELDS = [n.name for n in MAIN_NUMBERS + MORE_NUMBERS] + [
     "languages",
     "domain_data",
     "query_variety",
+    "update_frequency",
+    "modality",
 ]
 
 
@@ -208,6 +210,7 @@ def draft_from_scenario(scenario: Scenario) -> dict[str, Any]:
         skey("profile"): scenario.hardware.profile,
         skey("count"): scenario.hardware.count,
         skey("ownership"): scenario.hardware.ownership,
+        skey("already_owned"): scenario.hardware.already_owned,
     }
     for number in MONEY_NUMBERS:
         values[skey(number.name)] = as_number(getattr(scenario.assumptions, number.name), number.integer)
@@ -225,6 +228,8 @@ def workload_values(slot: int, workload: dict[str, Any]) -> dict[str, Any]:
         wkey(slot, "languages"): ", ".join(workload.get("languages") or ["en"]),
         wkey(slot, "domain_data"): bool(workload.get("domain_data", False)),
         wkey(slot, "query_variety"): workload.get("query_variety", defaults["query_variety"].default),
+        wkey(slot, "update_frequency"): workload.get("update_frequency", defaults["update_frequency"].default),
+        wkey(slot, "modality"): workload.get("modality", defaults["modality"].default),
     }
     for number in MAIN_NUMBERS + MORE_NUMBERS:
         value = workload.get(number.name, number.info.default)
@@ -254,6 +259,7 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
             "profile": values[skey("profile")],
             "count": values[skey("count")],
             "ownership": values[skey("ownership")],
+            "already_owned": bool(values.get(skey("already_owned"), False)),
         },
         "assumptions": {
             "currency": currency,

@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError
 from advisor.present.words import (
+    MODALITY_WORDS,
     OPTIMIZE_WORDS,
     PHASE_WORDS,
+    UPDATE_WORDS,
     VARIETY_WORDS,
     VERDICT_WORDS,
     WHERE_SHORT,
@@ -311,6 +313,8 @@ def input_rows(scenario: Scenario, names: Names) -> list[dict[str, Any]]:
         add(w.name, "Quality asked", QUALITY_WORDS[w.quality])
         add(w.name, "In-domain data to tune with", "yes" if w.domain_data else "no")
         add(w.name, "How varied the requests are", VARIETY_WORDS[w.query_variety])
+        add(w.name, "How often the task changes", UPDATE_WORDS[w.update_frequency])
+        add(w.name, "What requests carry", MODALITY_WORDS[w.modality])
     c, h, a = scenario.constraints, scenario.hardware, scenario.assumptions
     from advisor.schema.scenario import PRIVACY_MEANINGS
 
@@ -323,6 +327,7 @@ def input_rows(scenario: Scenario, names: Names) -> list[dict[str, Any]]:
     add("Hardware", "Hardware", names.hardware(h.profile) if h.profile else "the cheapest that fits, per model")
     add("Hardware", "Devices per replica", h.count, "devices")
     add("Hardware", "Ownership", "owned (bought and written off)" if h.ownership == "owned" else "rented by the hour")
+    add("Hardware", "Already owned (purchase paid: electricity only)", "yes" if h.already_owned else "no")
     add("Assumptions", "Days of traffic a month", a.days_per_month, "days")
     add("Assumptions", "Hours a day own capacity is up", a.hours_per_day, "hours")
     add("Assumptions", "Electricity", a.electricity_usd_per_kwh, "USD/kWh")

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.present.words import VERDICT_WORDS, WHERE_WORDS, ms, plain, usd
+from advisor.present.words import VERDICT_WORDS, WHERE_SHORT, WHERE_WORDS, humanize, ms, plain, rule_title, usd
 
 if TYPE_CHECKING:
+    from advisor.data.catalog import Catalog
     from advisor.engine.recommend import RankedOption, Recommendation, WorkloadRecommendation
+    from advisor.present.report import Names
+
+VERDICT_NAMES = {"slm": "SLM", "llm": "LLM", "hybrid": "Hybrid"}
 
 
-def headline(w: WorkloadRecommendation) -> str:
-    """One sentence: the verdict, where it runs, the pick and its monthly cost."""
+def headline(w: WorkloadRecommendation, names: Names | None = None) -> str:
+    """One sentence: the verdict, where it runs, the pick and its monthly cost (its range when it has one).
+
+    Without `names` (the terminal table): the pick by its label, the id the CLI and scenario files use. With them
+    (the app, the Markdown report): by its catalog name, and the money in cents."""
     if not w.feasible:
         return f"{w.workload.name}: no option meets all constraints; the closest ones are listed with what they break."
     pick = w.pick
     assert pick is not None
+    kind = pick.option.kind
+    cents = names is not None
+    low, high = usd(pick.monthly_usd["low"], cents), usd(pick.monthly_usd["high"], cents)
+    if names is None:
+        band = "" if low == high else f" ({low}-{high})"
+        return (
+            f"{w.workload.name}: {kind.upper()} - {VERDICT_WORDS[kind]} {WHERE_WORDS[pick.option.deployment]}: "
+            f"{pick.option.label}, {usd(pick.cost)}/month{band}."
+        )
+    band = "" if low == high else f" ({low} to {high})"
     return (
-        f"{w.workload.name}: {pick.option.kind.upper()} - {VERDICT_WORDS[pick.option.kind]} "
-        f"{WHERE_WORDS[pick.option.deployment]}: "
-        f"{pick.option.label}, {usd(pick.monthly_usd['expected'])}/month "
-        f"({usd(pick.monthly_usd['low'])}-{usd(pick.monthly_usd['high'])})."
+        f"{w.workload.name}: {kind.upper()}, {VERDICT_WORDS[kind]} {WHERE_WORDS[pick.option.deployment]} — "
+        f"{names.option(pick.option)}, {usd(pick.cost, cents=True)} a month{band}."
     )
 
 
@@ -59,42 +74,66 @@ def md(text: str) -> str:
     return plain(text, streamlit=False)
 
 
-def recommendation_markdown(rec: Recommendation) -> str:
-    """A Markdown report: summary table, then per workload the pick, the reasons with sources, the options."""
+def recommendation_markdown(rec: Recommendation, catalog: Catalog | None = None) -> str:
+    """A Markdown report for people: summary table, then per workload the pick, the reasons with sources, the
+    options, in catalog names and words; the ids of the options shown close each workload (for scenario files and
+    the CLI)."""
+    from advisor.present.report import Names, change_text, effect_words
+
+    if catalog is None:
+        from advisor.data.catalog import default_catalog
+
+        catalog = default_catalog()
+    names = Names(catalog)
     out = [f"# {md(rec.scenario.name)}", ""]
     out += ["| workload | verdict | runs | pick | monthly cost |", "|---|---|---|---|---|"]
     for w in rec.workloads:
         pick = w.pick
-        verdict, runs = ((w.verdict or "none").upper(), w.deployment) if pick else ("none", "-")
-        label = pick.option.label if pick else "no option meets all constraints"
+        verdict, runs = (
+            (VERDICT_NAMES[w.verdict or pick.option.kind], WHERE_SHORT[pick.option.deployment])
+            if pick
+            else ("none", "-")
+        )
+        label = names.option(pick.option) if pick else "no option meets all constraints"
         out.append(f"| {md(w.workload.name)} | {verdict} | {runs} | {md(label)} | {usd(w.monthly_cost_usd)} |")
     out += ["", f"**Total: {usd(rec.total_monthly_cost_usd)} a month.**", ""]
     for w in rec.workloads:
-        out += [f"## {md(w.workload.name)}", "", md(headline(w)), ""]
+        out += [f"## {md(w.workload.name)}", "", md(headline(w, names)), ""]
         out += ["### Why", ""]
-        out += [f"- **{r.rule}** ({md(r.effect)}): {md(r.text)} _Source: {md(r.source)}._" for r in w.reasons]
+        out += [
+            f"- **{md(rule_title(r.rule))}** ({md(effect_words(r))}): {md(humanize(names.text(r.text, w)))} "
+            f"_Source: {md(r.source)}._"
+            for r in w.reasons
+        ]
         out += ["", "### Options", ""]
         out += [
-            "| # | kind | runs | option | monthly (low-high) | first token | tokens/s | status |",
+            "| # | class | runs | option | monthly (range) | first token | tokens/s | status |",
             "|---|---|---|---|---|---|---|---|",
         ]
-        for i, r in enumerate(w.shown_options(), start=1):
+        shown = w.shown_options()
+        for i, r in enumerate(shown, start=1):
             o = r.option
-            status = "excluded: " + md("; ".join(r.why_excluded)) if r.excluded_by else "ok"
+            if r.excluded_by:
+                status = "excluded: " + md(humanize(names.text("; ".join(r.why_excluded), w)))
+            else:
+                status = "the pick" if r is w.pick else "meets every constraint"
             speed = "n/a" if o.est_tokens_per_s is None else f"{o.est_tokens_per_s:,.0f}"
+            low, high = usd(r.monthly_usd["low"]), usd(r.monthly_usd["high"])
+            spread = "" if low == high else f" ({low}-{high})"
             out.append(
-                f"| {i} | {o.kind.upper()} | {o.deployment} | {md(o.label)} | {usd(r.monthly_usd['expected'])} "
-                f"({usd(r.monthly_usd['low'])}-{usd(r.monthly_usd['high'])}) | {ms(o.est_first_token_ms)} "
-                f"| {speed} | {status} |"
+                f"| {i} | {o.kind.upper()} | {WHERE_SHORT[o.deployment]} | {md(names.option(o))} "
+                f"| {usd(r.monthly_usd['expected'])}{spread} | {ms(o.est_first_token_ms)} | {speed} | {status} |"
             )
         if w.break_even_requests_per_day is not None:
             out += [
                 "",
                 f"Break-even: {w.break_even_requests_per_day:,.0f} requests a day against "
-                f"{md(w.break_even_against or '')}.",
+                f"{md(names.text(w.break_even_against or '', w))}.",
             ]
         if w.changes:
             out += ["", "### What would change this", ""]
-            out += [f"- {md(c.text)}" for c in w.changes]
-        out.append("")
+            out += [f"- {md(humanize(change_text(c, w, names)))}" for c in w.changes]
+        out += ["", "<details><summary>Catalog ids of these options</summary>", ""]
+        out += [f"{i}. `{md(r.option.label)}`" for i, r in enumerate(shown, start=1)]
+        out += ["", "</details>", ""]
     return "\n".join(out).rstrip() + "\n"

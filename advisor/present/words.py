@@ -52,6 +52,19 @@ def per_day(volume: float) -> str:
     return f"{volume:,.0f} requests/day"
 
 
+def count(value: float) -> str:
+    """A whole number for people: '12,400'."""
+    return f"{value:,.0f}"
+
+
+def volume_words(volume: float) -> str:
+    """Requests a day in one style everywhere: '5,000 a day', '30,000 a day', '2.5 million a day'."""
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if volume >= size:
+            return f"{volume / size:,.3g} {word} a day"
+    return f"{volume:,.0f} a day" if volume >= 1 else f"{volume:g} a day"
+
+
 def compact(value: float, prefix: str = "") -> str:
     """1,000 -> 1K, 2,500,000 -> 2.5M: text that stays narrow on a log axis or in a label."""
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
@@ -129,6 +142,11 @@ RULE_TITLES = {  # rule id -> a short title for people; ids stay in details and 
     "high_stakes_verification": "High stakes: verify the answers",
     "personal_data_in_tuning_set": "Personal data in the tuning set",
     "distil_into_the_small_model": "Distil into the small model later",
+    "language_not_covered": "Languages the model's card does not name",
+    "no_image_input": "Reads text only",
+    "frequent_updates": "The task changes often",
+    "drift_retraining": "Budget retraining for drift",
+    "existing_infrastructure": "Hardware the team already has",
 }
 VARIETY_WORDS = {
     "predictable": "Predictable: the same few kinds",
@@ -136,6 +154,12 @@ VARIETY_WORDS = {
     "unpredictable": "Anything users may ask",
 }
 PHASE_WORDS = {"production": "Production", "prototype": "Prototype"}
+UPDATE_WORDS = {
+    "rarely": "Rarely",
+    "monthly": "Every month",
+    "weekly": "Every week",
+}
+MODALITY_WORDS = {"text": "Text", "image": "Text with images"}
 OPTIMIZE_WORDS = {
     "balanced": "Balanced: the best quality within 10% of the cheapest",
     "cost": "Lowest monthly cost",
@@ -147,3 +171,33 @@ OPTIMIZE_WORDS = {
 def rule_title(rule_id: str) -> str:
     """A rule's title for people; a rule of a user's own file has none, so its id reads as words."""
     return RULE_TITLES.get(rule_id) or rule_id.replace("_", " ").capitalize()
+
+
+DEPLOYMENT_CHOICE_WORDS = {"any": "any", "local_only": "own hardware only", "api_only": "APIs only"}
+"""The scenario's constraints.deployment choice, as a phrase inside a sentence."""
+ID_WORDS = {
+    **{key: f"'{words}'" for key, words in DEPLOYMENT_CHOICE_WORDS.items() if key != "any"},
+    "self_hosted": "self-hosted",
+    "this-machine": "this machine",
+    "allowed_providers": "allowed providers",
+    "already_owned": "'We have it already'",
+    "air_gapped": "air-gapped",
+    "input_tokens": "tokens in",
+    "output_tokens": "tokens out",
+}
+"""Ids that schema help and engine messages carry, and the words people read instead."""
+_ID_PATTERN = re.compile(r"`?(?<![\w-])(?:" + "|".join(re.escape(k) for k in ID_WORDS) + r")(?![\w-])`?")
+_RULE_PATTERN = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in RULE_TITLES) + r")(?![\w-])")
+
+
+def humanize(text: str) -> str:
+    """Schema help or an engine message with the ids it names (api_only, self_hosted, rule ids) in words."""
+    text = text.replace("`advisor catalog hardware`", "the Catalog page's Hardware tab")
+    text = text.replace("a task id, see `advisor catalog tasks`", "one of the task kinds listed")
+    text = _ID_PATTERN.sub(lambda m: ID_WORDS[m.group(0).strip("`")], text)
+    return _RULE_PATTERN.sub(lambda m: f"'{RULE_TITLES[m.group(0)]}'", text)
+
+
+def hardware_label(name: str, memory_gb: float) -> str:
+    """A hardware profile for a list: its name with its memory, unless the name says it already."""
+    return name if re.search(r"\d\s*GB", name) else f"{name} ({memory_gb:g} GB)"
