@@ -193,12 +193,19 @@ def workload_detail(index: int, result: WorkloadRecommendation, naming: Names) -
         key=f"rec_all_{index}",
         help="By default: the best few of each kind that pass, and the best excluded ones with why.",
     )
-    with st.expander("Trade-offs: cost against quality (bigger = faster first words)", icon=":material/scatter_plot:"):
-        st.plotly_chart(pareto_figure(result), key=f"rec_pareto_{index}", config=CHART_CONFIG)
-        st.caption(
-            "Solid: options no other option deployed the same way beats on cost, speed and quality at once. "
-            "Faint: beaten on every axis by one of them. The ring marks the pick."
-        )
+    trade_offs = st.expander(
+        "Trade-offs: cost against quality (bigger = faster first words)",
+        icon=":material/scatter_plot:",
+        key=f"rec_trade_offs_{index}",
+        on_change="rerun",  # drawn when opened, not on every submit
+    )
+    with trade_offs:
+        if trade_offs.open:
+            st.plotly_chart(pareto_figure(result), key=f"rec_pareto_{index}", config=CHART_CONFIG)
+            st.caption(
+                "Solid: options no other option deployed the same way beats on cost, speed and quality at once. "
+                "Faint: beaten on every axis by one of them. The ring marks the pick."
+            )
     shown = result.shown_options(all_options=show_all)
     excluded = sum(not o.viable for o in result.options)
     st.markdown(f"##### Options, best first · {excluded} of {len(result.options)} excluded by a hard rule")
@@ -278,8 +285,9 @@ if len(results) == 1:
     st.subheader(results[0].workload.name)
     workload_detail(0, results[0], naming)
 else:
-    for index, (tab, result) in enumerate(
-        zip(st.tabs([plain(r.workload.name) for r in results]), results, strict=True)
-    ):
+    # Only the open tab is drawn: a scenario with several workloads costs one workload's charts per submit.
+    tabs = st.tabs([plain(r.workload.name) for r in results], key="rec_workload", on_change="rerun")
+    for index, (tab, result) in enumerate(zip(tabs, results, strict=True)):
         with tab:
-            workload_detail(index, result, naming)
+            if tab.open:
+                workload_detail(index, result, naming)
