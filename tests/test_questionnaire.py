@@ -8,6 +8,7 @@ import pytest
 
 from advisor.data.catalog import load_catalog
 from advisor.data.examples import example_scenarios
+from advisor.lab import use_split
 from advisor.present.questionnaire import (
     SCENARIO_LEVEL,
     blank_scenario,
@@ -23,7 +24,7 @@ from advisor.present.questionnaire import (
     wkey,
     workload_defaults,
 )
-from advisor.schema.scenario import Scenario
+from advisor.schema.scenario import MeasuredSplit, Scenario
 
 
 @pytest.mark.parametrize("task_id", sorted(load_catalog().tasks))
@@ -136,6 +137,19 @@ def test_a_scenario_survives_the_form_unchanged(name: str) -> None:
     data = scenario_data(draft, scenario.assumptions.currency)
     assert form_problems(data) == {}
     assert Scenario.model_validate(data) == scenario
+
+
+def test_the_hybrid_labs_measured_split_survives_the_form() -> None:
+    """Not a question on the form, but submitting it must not drop what the Hybrid lab measured."""
+    scenario = use_split(
+        example_scenarios()["shoe-store"],
+        "support-chat",
+        MeasuredSplit(small_share=0.72, quality_vs_large=0.93, pattern="cascade", router="self-check", prompts=38),
+    )
+    data = scenario_data(draft_from_scenario(scenario), scenario.assumptions.currency)
+    assert Scenario.model_validate(data) == scenario
+    assert data["workloads"][0]["measured_split"]["small_share"] == 0.72
+    assert "measured_split" not in data["workloads"][1]
 
 
 def test_problems_land_on_the_widget_of_their_workload_slot() -> None:

@@ -16,6 +16,7 @@ from advisor.cli import main
 from advisor.data.prices import genai_prices_version
 from advisor.data.scenarios import load_scenario, scenario_from_data
 from advisor.engine.recommend import Recommendation, recommend
+from advisor.lab import use_split
 from advisor.present.report import (
     OPTION_COLUMNS,
     ReportError,
@@ -26,7 +27,7 @@ from advisor.present.report import (
     report_html,
 )
 from advisor.present.report_files import report_bytes, write_report
-from advisor.schema.scenario import Scenario
+from advisor.schema.scenario import MeasuredSplit, Scenario
 from tests.conftest import EXAMPLES
 
 HOSTILE_HTML = "<script>alert(1)</script>"
@@ -106,6 +107,18 @@ def test_the_reports_prose_names_things_instead_of_showing_ids() -> None:
     hospital = report_html(decided("hospital-records"), INFO)
     assert "Regulated data stays in-house" in prose(hospital)
     assert "<code>regulated_data_stays_in_house</code>" in hospital  # the appendix keeps the id
+
+
+def test_the_report_shows_the_hybrid_labs_evidence() -> None:
+    """A split measured in the Hybrid lab is an input the report states, and the hybrids that use it say so."""
+    split = MeasuredSplit(small_share=0.65, quality_vs_large=0.9, pattern="router", router="rule", prompts=38)
+    rec = recommend(use_split(load_scenario(EXAMPLES / "shoe-store.yaml"), "support-chat", split))
+    text = prose(report_html(rec, INFO))
+    assert "Hybrid split measured in the Hybrid lab on 38 of the team&#x27;s prompts (rule, a router)" in text
+    assert "the small model kept 65%" in text and "at 90% of its quality" in text
+    assert "measured on your prompts: rule, 38 prompts, the small model kept 65%" in text
+    plain_text = prose(report_html(decided("shoe-store"), INFO))
+    assert "Hybrid lab" not in plain_text and "measured on your prompts" not in plain_text
 
 
 def test_excluded_options_are_grouped_by_rule_without_repeating_the_sentence() -> None:

@@ -1146,12 +1146,16 @@ def _round(value: float | None, digits: int) -> float | None:
     return round(value, digits)
 
 
+MEASURED_ON_YOUR_PROMPTS = "measured on your prompts"
+"""What a hybrid whose split the Hybrid lab measured says, at the end of its label and in its routing source."""
+
+
 def _use_measured_split(hybrid: Option, measured: Any) -> None:
     """A hybrid whose routed share the Hybrid lab measured on the team's prompts: it says so, and its quality score
     uses the measured quality against the large model (capped at the large model's) instead of random routing's."""
-    hybrid.label += " (measured on your prompts)"
+    hybrid.label += f" ({MEASURED_ON_YOUR_PROMPTS})"
     hybrid.routing_source = (
-        f"measured on your prompts: {measured.router}, {measured.prompts:,} prompts, the small model kept "
+        f"{MEASURED_ON_YOUR_PROMPTS}: {measured.router}, {measured.prompts:,} prompts, the small model kept "
         f"{measured.small_share:.0%}"
         + ("" if measured.quality_vs_large is None else f" at {measured.quality_vs_large:.0%} of the large model's")
     )
@@ -1160,4 +1164,4 @@ def _use_measured_split(hybrid: Option, measured: Any) -> None:
         kept = min(measured.quality_vs_large, 1.0)
         small_score = hybrid.small.quality_score if hybrid.small is not None else None
         hybrid.quality_score = round(max(large.quality_score * kept, small_score or 0.0), 1)
-        hybrid.quality_basis = f"{large.label}'s {large.quality_score:g} x {kept:.0%} (measured on your prompts)"
+        hybrid.quality_basis = f"{large.label}'s {large.quality_score:g} x {kept:.0%} ({MEASURED_ON_YOUR_PROMPTS})"

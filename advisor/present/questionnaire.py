@@ -230,6 +230,8 @@ def workload_values(slot: int, workload: dict[str, Any]) -> dict[str, Any]:
         wkey(slot, "query_variety"): workload.get("query_variety", defaults["query_variety"].default),
         wkey(slot, "update_frequency"): workload.get("update_frequency", defaults["update_frequency"].default),
         wkey(slot, "modality"): workload.get("modality", defaults["modality"].default),
+        # Not a question: the Hybrid lab's measured split rides along, so submitting the form keeps it.
+        wkey(slot, "measured_split"): workload.get("measured_split"),
     }
     for number in MAIN_NUMBERS + MORE_NUMBERS:
         value = workload.get(number.name, number.info.default)
@@ -244,6 +246,8 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
     for slot in draft["slots"]:
         workload: dict[str, Any] = {field: values[wkey(slot, field)] for field in WORKLOAD_FIELDS}
         workload["languages"] = parse_languages(values[wkey(slot, "languages")] or "")
+        if values.get(wkey(slot, "measured_split")) is not None:
+            workload["measured_split"] = values[wkey(slot, "measured_split")]
         workloads.append(workload)
     return {
         "version": 1,

@@ -184,10 +184,15 @@ class Names:
     def option(self, option: Option) -> str:
         """'Llama 3.1 8B Instruct (Q4_K_M) on NVIDIA L4', 'GPT-4o mini, OpenAI API', 'Router: ... keeps 80%, ...'."""
         if option.small is not None and option.large is not None:
+            from advisor.engine.recommend import MEASURED_ON_YOUR_PROMPTS
+
             pattern = PATTERN_NAMES.get(option.pattern or "", "Hybrid")
+            measured = (
+                f" ({MEASURED_ON_YOUR_PROMPTS})" if option.label.endswith(f"({MEASURED_ON_YOUR_PROMPTS})") else ""
+            )
             return (
                 f"{pattern}: {self.option(option.small)} keeps {option.small_share or 0:.0%}, "
-                f"{self.option(option.large)} the rest"
+                f"{self.option(option.large)} the rest{measured}"
             )
         if option.provider is not None:
             provider = self.provider(option.provider)
@@ -787,6 +792,14 @@ def _workload_inputs(w: Workload, names: Names) -> str:
         f"Languages: {', '.join(LANGUAGE_NAMES.get(c, c) for c in w.languages)}.",
         "In-domain examples to tune or evaluate with: " + ("yes." if w.domain_data else "no."),
     ]
+    split = w.measured_split
+    if split is not None:
+        quality = "" if split.quality_vs_large is None else f", at {split.quality_vs_large:.0%} of its quality"
+        items.append(
+            f"Hybrid split measured in the Hybrid lab on {split.prompts:,} of the team's prompts ({split.router}, "
+            f"a {split.pattern}): the small model kept {split.small_share:.0%}, the large model took the rest"
+            f"{quality}."
+        )
     return "".join(f"<li>{e(i)}</li>" for i in items)
 
 
@@ -928,6 +941,17 @@ def _options(w: WorkloadRecommendation, names: Names) -> str:
     return "".join(parts)
 
 
+def _runs_with(option: Option, names: Names) -> str:
+    """'the provider's API', or the serving engine the estimate assumed and the hardware."""
+    if option.provider:
+        return "the provider's API"
+    from advisor.engine.fit import engine_name
+
+    spec = option.deployment_spec
+    engine = engine_name(spec.engine, names.catalog) if spec is not None else "llama.cpp"
+    return f"{engine} on {names.hardware(option.hardware)}"
+
+
 def _basis(recommendation: Recommendation, names: Names) -> str:
     from advisor.present.charts import top_options
 
@@ -936,9 +960,9 @@ def _basis(recommendation: Recommendation, names: Names) -> str:
         "<section><h2>How the figures were estimated</h2>",
         "<p>API costs are the provider's token prices times the workload's tokens. Self-hosted costs are the "
         "replicas needed at the busiest hour times the hardware's rent or write-off, energy and ops. Speeds of "
-        "self-hosted models are estimated from the hardware's memory bandwidth and compute, scaled by what a "
-        "llama.cpp-class runtime reaches on that kind of hardware; a model measured on this hardware uses the "
-        "measurement instead. Low and high are the fast and slow ends of that estimate.</p>",
+        "self-hosted models are estimated from the hardware's memory bandwidth and compute, scaled by what the "
+        "serving engine the option names (llama.cpp, vLLM) reaches on that kind of hardware; a model measured on "
+        "this hardware uses the measurement instead. Low and high are the fast and slow ends of that estimate.</p>",
     ]
     for w in recommendation.workloads:
         rows = []
@@ -946,10 +970,7 @@ def _basis(recommendation: Recommendation, names: Names) -> str:
             o = r.option
             sides = [s for s in (o.small, o.large) if s is not None] or [o]
             precision = "; ".join(_precision(s, catalog) for s in sides)
-            engine = "; ".join(
-                "the provider's API" if s.provider else "llama.cpp-class runtime on " + names.hardware(s.hardware)
-                for s in sides
-            )
+            engine = "; ".join(_runs_with(s, names) for s in sides)
             speed = "n/a" if o.est_tokens_per_s is None else f"{o.est_tokens_per_s:,.0f} tokens/s"
             rows.append(
                 [
@@ -962,6 +983,11 @@ def _basis(recommendation: Recommendation, names: Names) -> str:
             )
         parts.append(f'<div class="keep"><h3>{e(w.workload.name)}</h3>')
         parts.append(_table(["Option", "Basis", "Runs with", "Precision", "Output speed"], rows, numeric=(4,)))
+        routed = [r.option for r in top_options(w) if r.option.routing_source]
+        if routed:
+            parts.append("<p>Where the hybrids' routed share comes from:</p><ul>")
+            parts += [f"<li>{e(names.option(o))}: {e(o.routing_source or '')}.</li>" for o in routed]
+            parts.append("</ul>")
         parts.append("</div>")
     kinds = sorted(
         {
