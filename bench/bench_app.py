@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.app_server import REPO, launch_chromium, rss_mb, running_app
+from tests.app_server import REPO, launch_chromium, rss_mb, running_app, wait_until_idle
 
 from .common import write_result
 
@@ -43,7 +43,7 @@ def submit_in_browser(url: str, playwright: Any) -> list[float]:
         for attempt in range(BROWSER_SUBMITS):
             page.goto(url, wait_until="domcontentloaded")
             requests = page.locator('input[aria-label="How many requests a day?"]').first
-            requests.wait_for(timeout=60_000)
+            wait_until_idle(page)
             requests.fill(str(30_000 + 1_000 * attempt))
             requests.press("Tab")
             start = time.perf_counter()

@@ -90,3 +90,13 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AppServerError(f"no VmRSS for process {pid}")
+
+
+IDLE_SELECTOR = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+"""The app once its script run has finished (Streamlit's own marker on the root element)."""
+
+
+def wait_until_idle(page: Any, timeout_ms: int = 60_000) -> None:
+    """Wait until the page's script run has finished, as a person waits for a page to load before typing: a field
+    typed into within milliseconds of appearing can be drawn again by the rest of the first run."""
+    page.locator(IDLE_SELECTOR).wait_for(state="attached", timeout=timeout_ms)

@@ -21,7 +21,7 @@ from advisor.data.share import QUERY_KEY, decode_scenario
 from advisor.engine.recommend import WorkloadRecommendation, recommend
 from advisor.present.report import Names
 from advisor.present.words import usd
-from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app
+from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app, wait_until_idle
 
 ARTIFACTS = REPO / "test-artifacts"
 WAIT_MS = 30_000
@@ -106,6 +106,7 @@ def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str
     no_errors(page)
     page.screenshot(path=str(ARTIFACTS / "browser-questionnaire.png"))
 
+    wait_until_idle(page)
     requests = page.locator('input[aria-label="How many requests a day?"]').first
     requests.fill("400000")
     requests.press("Tab")
@@ -144,6 +145,7 @@ def test_a_bad_answer_is_marked_in_the_browser_and_nothing_is_lost(app_url: str,
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     page.goto(app_url, wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
+    wait_until_idle(page)
     name = page.locator('input[aria-label="Scenario name"]')
     name.fill("Edited name")
     name.press("Tab")
@@ -244,6 +246,7 @@ def test_a_visitor_cannot_make_the_server_send_its_secrets_in_chromium(
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(f"{url}/live_compare", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
+        wait_until_idle(page)
         page.get_by_role("textbox", name="Model name").fill("echo-model")
         page.get_by_role("textbox", name="Base URL").fill(visitor_server.base_url)
         page.get_by_role("textbox", name="Base URL").press("Enter")
