@@ -207,6 +207,11 @@ def api_tab() -> None:
                 "Tier", help="Capability tier from the catalog's notes: basic, standard or frontier."
             ),
             "size_class": st.column_config.TextColumn("Class", help="SLM: a small model (≤ ~15B) served by an API."),
+            "latency_basis": st.column_config.TextColumn(
+                "Latency from",
+                help="Where the first-token and speed estimates come from: the model's own published measurement "
+                "(page and date), or its latency class in catalog/efficiency.yaml.",
+            ),
             "model": st.column_config.TextColumn("Model id", help="genai-prices model id."),
         },
         "cat_api_table",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from advisor.data.catalog import Catalog
 from advisor.engine.api_latency import api_latency
@@ -87,7 +90,7 @@ def hand_catalog(catalog: Catalog) -> Catalog:
 @pytest.fixture
 def hand_note(catalog: Catalog) -> ApiModelNote:
     note = next(n for n in catalog.api_notes if n.model == "gpt-4o-mini")
-    return note.model_copy(update={"latency_class": "hand"})
+    return note.model_copy(update={"latency_class": "hand", "latency": None})
 
 
 # first token = class band + (input - 1,000) / prompt speed; the fast reader (100k/s) goes with the low band.
@@ -147,3 +150,141 @@ def test_a_class_without_a_source_is_refused(catalog: Catalog) -> None:
     del data["sources"]["latency_class"]
     with pytest.raises(ValueError, match="figures without a source: latency_class"):
         ApiModelNote.model_validate(data)
+
+
+# ------------------------------------------------------------------------------ a model's own measured figures
+
+MEASURED_NOTE = {
+    "first_token_ms": 300,
+    "output_tokens_per_s": 150,
+    "source": "https://example.org/latency (written out in this test)",
+    "date": "2026-01",
+}
+
+
+def _with_latency(note: ApiModelNote, **latency: object) -> ApiModelNote:
+    data = note.model_dump()
+    data["latency"] = latency
+    return ApiModelNote.model_validate(data)
+
+
+def test_measured_figures_replace_the_class_with_its_spread(hand_catalog: Catalog, hand_note: ApiModelNote) -> None:
+    # hand class: first token 100 / 400 / 2,000 (x0.25 / x1 / x5), speed 50 / 100 / 250 (x0.5 / x1 / x2.5)
+    note = _with_latency(hand_note, **MEASURED_NOTE)
+    estimate = api_latency(note, 500, 0, hand_catalog)
+    assert estimate.first_token_ms == pytest.approx({"low": 75, "expected": 300, "high": 1500})
+    assert estimate.tokens_per_s == pytest.approx({"low": 75, "expected": 150, "high": 375})
+    assert estimate.basis.startswith("measured by https://example.org/latency")
+    assert estimate.to_dict()["basis"] == estimate.basis
+
+
+def test_a_published_p95_is_the_high_end(hand_catalog: Catalog, hand_note: ApiModelNote) -> None:
+    note = _with_latency(hand_note, **MEASURED_NOTE, first_token_p95_ms=900)
+    estimate = api_latency(note, 500, 0, hand_catalog)
+    assert estimate.first_token_ms == pytest.approx({"low": 75, "expected": 300, "high": 900})
+
+
+def test_a_figure_left_out_stays_on_the_class(hand_catalog: Catalog, hand_note: ApiModelNote) -> None:
+    speed_only = _with_latency(hand_note, output_tokens_per_s=200, source="https://example.org/x", date="2026-01")
+    estimate = api_latency(speed_only, 500, 0, hand_catalog)
+    assert estimate.first_token_ms == {"low": 100, "expected": 400, "high": 2000}
+    assert estimate.tokens_per_s["expected"] == 200
+    assert "first token from the latency class 'hand'" in estimate.basis
+    assert api_latency(hand_note, 500, 0, hand_catalog).basis.startswith("from the latency class 'hand'")
+
+
+def test_a_long_measured_prompt_is_not_read_twice(hand_catalog: Catalog, hand_note: ApiModelNote) -> None:
+    # measured with 11,000 prompt tokens: a 21,000-token prompt adds 10,000 tokens of reading, not 20,000
+    note = _with_latency(hand_note, **MEASURED_NOTE, prompt_tokens=11_000)
+    estimate = api_latency(note, 21_000, 0, hand_catalog)
+    assert estimate.first_token_ms == pytest.approx({"low": 175, "expected": 550, "high": 2500})
+    assert api_latency(note, 2_000, 0, hand_catalog).first_token_ms["expected"] == pytest.approx(300)
+
+
+@pytest.mark.parametrize(
+    ("latency", "message"),
+    [
+        ({"source": "https://example.org/x", "date": "2026-01"}, "give first_token_ms, output_tokens_per_s"),
+        ({"first_token_p95_ms": 900, "output_tokens_per_s": 80, "source": "https://e.org", "date": "2026"}, "median"),
+        ({"first_token_ms": 900, "first_token_p95_ms": 400, "source": "https://e.org", "date": "2026"}, ">="),
+        ({"first_token_ms": 900, "source": "a blog post", "date": "2026"}, "source"),
+    ],
+)
+def test_measured_figures_need_a_figure_a_source_and_an_order(
+    catalog: Catalog, latency: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _with_latency(catalog.api_notes[0], **latency)
+
+
+def test_every_measured_block_says_where_and_when(catalog: Catalog) -> None:
+    measured = [note for note in catalog.api_notes if note.latency is not None]
+    assert len(measured) >= 10
+    for note in measured:
+        assert note.latency is not None
+        assert "http" in note.latency.source and "(" in note.latency.source, note.model
+        assert api_latency(note, 1_000, 100, catalog).basis.startswith("measured by "), note.model
+
+
+# ------------------------------------------------------------- validation on pages the figures were not taken from
+
+VALIDATION_FILE = Path(__file__).resolve().parents[1] / "catalog" / "validation" / "api_latency.yaml"
+METRICS = ("first_token_ms", "output_tokens_per_s")
+# Shares the shipped estimates reach on catalog/validation/api_latency.yaml (47 rows: 12 of 25 first-token rows
+# within 2x, 13 of 22 speed rows within +-50%). Published figures for one model disagree by more than 2x between
+# pages (GPT-4o mini 150-716 ms, DeepSeek Chat 250-2,164 ms and 7-110 t/s), so the 85% aimed at is not reached;
+# these floors stop a change from making the estimates worse, and the class-only estimates stay below them.
+FIRST_TOKEN_WITHIN_2X = 12 / 25
+SPEED_WITHIN_HALF = 13 / 22
+
+
+def _validation_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = yaml.safe_load(VALIDATION_FILE.read_text())["rows"]
+    return rows
+
+
+def _hits(catalog: Catalog, *, class_only: bool = False) -> dict[str, list[bool]]:
+    """Per metric, whether each validation row's value is within 2x (first token) or +-50% (speed) of the estimate."""
+    notes = {f"{note.provider}/{note.model}": note for note in catalog.api_notes}
+    hits: dict[str, list[bool]] = {metric: [] for metric in METRICS}
+    for row in _validation_rows():
+        note = notes[row["model"]]
+        if class_only:
+            note = note.model_copy(update={"latency": None})
+        prompt = row["prompt_tokens"] or catalog.efficiency.api_latency_base_prompt_tokens
+        estimate = api_latency(note, prompt, 0, catalog)
+        if row["metric"] == "first_token_ms":
+            hits[row["metric"]].append(0.5 <= row["value"] / estimate.first_token_ms["expected"] <= 2)
+        else:
+            hits[row["metric"]].append(abs(row["value"] / estimate.tokens_per_s["expected"] - 1) <= 0.5)
+    return hits
+
+
+def test_validation_rows_are_sourced_and_not_the_pages_the_figures_came_from(catalog: Catalog) -> None:
+    notes = {f"{note.provider}/{note.model}": note for note in catalog.api_notes}
+    rows = _validation_rows()
+    assert len(rows) >= 40
+    for row in rows:
+        assert set(row) == {"model", "host", "metric", "value", "statistic", "prompt_tokens", "source", "date"}, row
+        assert row["model"] in notes and row["metric"] in METRICS and row["value"] > 0, row
+        assert row["source"].startswith("http") and row["date"], row
+        own = notes[row["model"]].latency
+        assert own is not None, f"{row['model']}: validates a model without its own figures"
+        url = row["source"].split()[0]
+        assert url not in own.source, f"{row['model']}: {url} is the page its figures were taken from"
+
+
+def test_estimates_meet_the_validation_floors(catalog: Catalog) -> None:
+    hits = _hits(catalog)
+    first_token, speed = hits["first_token_ms"], hits["output_tokens_per_s"]
+    print(
+        f"\nfirst token within 2x: {sum(first_token)}/{len(first_token)}; speed within +-50%: {sum(speed)}/{len(speed)}"
+    )
+    assert sum(first_token) / len(first_token) >= FIRST_TOKEN_WITHIN_2X
+    assert sum(speed) / len(speed) >= SPEED_WITHIN_HALF
+
+
+def test_own_figures_beat_the_class_on_the_validation_rows(catalog: Catalog) -> None:
+    own, by_class = _hits(catalog), _hits(catalog, class_only=True)
+    for metric in METRICS:
+        assert sum(own[metric]) > sum(by_class[metric]), metric

@@ -48,7 +48,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, set[str]]] = {
     ),
     ("multilingual-support", "support-chat-40-languages"): (
         "llm",
-        "self_hosted",
+        "api",
         {"many_languages", "low_resource_languages", "language_not_covered"},
     ),
     ("team-assistant", "team-questions"): ("slm", "api", {"narrow_task", "basic_quality"}),

@@ -10,7 +10,7 @@ from advisor.errors import CatalogError, FitError
 from advisor.schema.vocabulary import BAND_NAMES
 
 if TYPE_CHECKING:
-    from advisor.schema.catalog import ApiLatencyClass, ApiModelNote
+    from advisor.schema.catalog import ApiLatencyClass, ApiLatencyMeasured, ApiModelNote, Band
 
 SPEED_BAND_FOR_TIME = {"low": "high", "expected": "expected", "high": "low"}
 """The speed band that gives each time band: the fastest reader / decoder gives the shortest time."""
@@ -28,12 +28,15 @@ class ApiLatencyEstimate:
     first_token_ms: dict[str, float]
     tokens_per_s: dict[str, float]
     total_ms: dict[str, float]
+    basis: str = ""
+    """Where the figures come from, in words: the model's own measurement and its source, or its latency class."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "provider": self.provider,
             "model": self.model,
             "latency_class": self.latency_class,
+            "basis": self.basis,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "first_token_ms": {k: round(v, 1) for k, v in self.first_token_ms.items()},
@@ -53,15 +56,72 @@ def latency_class(note: ApiModelNote, catalog: Catalog) -> ApiLatencyClass:
     return classes[note.latency_class]
 
 
+def _scaled(median: float, shape: Band) -> dict[str, float]:
+    """A band around a measured median with the class band's spread: low and high keep their ratio to expected."""
+    return {band: median * getattr(shape, band) / shape.expected for band in BAND_NAMES}
+
+
+def first_token_band(note: ApiModelNote, bands: ApiLatencyClass) -> dict[str, float]:
+    """The first-token band before prompt reading: the model's own median (and p95 where published), else the class.
+
+    Without a published p95 the high end is the median times the class's high/expected ratio, and the low end
+    is always the median times the class's low/expected ratio.
+    """
+    measured = note.latency
+    if measured is None or measured.first_token_ms is None:
+        return {band: getattr(bands.first_token_ms, band) for band in BAND_NAMES}
+    band = _scaled(measured.first_token_ms, bands.first_token_ms)
+    if measured.first_token_p95_ms is not None:
+        band["high"] = measured.first_token_p95_ms
+    return band
+
+
+def speed_band(note: ApiModelNote, bands: ApiLatencyClass) -> dict[str, float]:
+    """Output tokens per second: the model's own median with the class's spread, else the class band."""
+    measured = note.latency
+    if measured is None or measured.output_tokens_per_s is None:
+        return {band: getattr(bands.tokens_per_s, band) for band in BAND_NAMES}
+    return _scaled(measured.output_tokens_per_s, bands.tokens_per_s)
+
+
+def measured_prompt_tokens(note: ApiModelNote, base_prompt_tokens: int) -> int:
+    """The prompt size whose reading is already inside the first-token figures; longer prompts add reading time.
+
+    A model's own figure taken with a prompt longer than the base size already holds that prompt's reading, so only
+    tokens beyond it are added; a shorter prompt gets no credit, which errs towards the slow side.
+    """
+    measured = note.latency
+    if measured is None or measured.first_token_ms is None or measured.prompt_tokens is None:
+        return base_prompt_tokens
+    return max(measured.prompt_tokens, base_prompt_tokens)
+
+
+def latency_basis(note: ApiModelNote) -> str:
+    """Where a note's latency figures come from, in words."""
+    measured: ApiLatencyMeasured | None = note.latency
+    class_words = f"latency class '{note.latency_class}' (catalog/efficiency.yaml)"
+    if measured is None:
+        return f"from the {class_words}"
+    if measured.first_token_ms is not None and measured.output_tokens_per_s is not None:
+        what = "first token and output speed"
+    elif measured.first_token_ms is not None:
+        what = f"first token; output speed from the {class_words}"
+    else:
+        what = f"output speed; first token from the {class_words}"
+    return f"measured by {measured.source} ({measured.date}): {what}"
+
+
 def api_latency(
     note: ApiModelNote, input_tokens: int, output_tokens: int, catalog: Catalog | None = None
 ) -> ApiLatencyEstimate:
     """First-token, speed and total-time bands for one request of `input_tokens` in and `output_tokens` out.
 
-        first_token_ms = class first-token band + prompt tokens beyond the base size / prompt_tokens_per_s
+        first_token_ms = first-token band + prompt tokens beyond the measured size / prompt_tokens_per_s
         total_ms       = first_token_ms + output tokens / tokens_per_s
 
-    The class bands and the base prompt size are `api_latency` in catalog/efficiency.yaml, each with its sources.
+    A note's own `latency` figures (median first token, p95 where published, output speed) set the bands where
+    given; the rest comes from its latency class, `api_latency` in catalog/efficiency.yaml, which also gives the
+    band spread around a measured median and the prompt reading rate.
     Bands follow the fit estimates' convention, numeric order: for times `low` is the fast end, for speeds the slow
     end. The slow reader and decoder go with the slow first token, so `high` times are a plausible p95, not a sum
     of best cases. For reasoning models the hidden thinking is inside the first-token band and `output_tokens`
@@ -73,16 +133,17 @@ def api_latency(
         raise FitError(f"output_tokens: must be >= 0, got {output_tokens}")
     cat = catalog or default_catalog()
     bands = latency_class(note, cat)
-    # The class first-token figures were measured with prompts up to the base size; only the rest costs reading time.
-    extra_prompt = max(input_tokens - cat.efficiency.api_latency_base_prompt_tokens, 0)
-    tokens_per_s = {band: getattr(bands.tokens_per_s, band) for band in BAND_NAMES}
+    # The first-token figures were measured with prompts up to this size; only the rest costs reading time.
+    extra_prompt = max(input_tokens - measured_prompt_tokens(note, cat.efficiency.api_latency_base_prompt_tokens), 0)
+    first_token_base = first_token_band(note, bands)
+    tokens_per_s = speed_band(note, bands)
     first_token_ms: dict[str, float] = {}
     total_ms: dict[str, float] = {}
     for band in BAND_NAMES:
-        speed_band = SPEED_BAND_FOR_TIME[band]
-        reading_ms = extra_prompt / getattr(bands.prompt_tokens_per_s, speed_band) * 1000
-        first_token_ms[band] = getattr(bands.first_token_ms, band) + reading_ms
-        total_ms[band] = first_token_ms[band] + output_tokens / tokens_per_s[speed_band] * 1000
+        speed_band_name = SPEED_BAND_FOR_TIME[band]
+        reading_ms = extra_prompt / getattr(bands.prompt_tokens_per_s, speed_band_name) * 1000
+        first_token_ms[band] = first_token_base[band] + reading_ms
+        total_ms[band] = first_token_ms[band] + output_tokens / tokens_per_s[speed_band_name] * 1000
     return ApiLatencyEstimate(
         provider=note.provider,
         model=note.model,
@@ -92,4 +153,5 @@ def api_latency(
         first_token_ms=first_token_ms,
         tokens_per_s=tokens_per_s,
         total_ms=total_ms,
+        basis=latency_basis(note),
     )

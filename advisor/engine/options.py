@@ -219,7 +219,7 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 min_first_token_ms=latency.first_token_ms["expected"],
                 mmlu=_mmlu(note.benchmarks) if weights is None else weights.score("mmlu"),
                 open_weight_model=note.open_weight_model,
-                # The latency class's slow band is a plausible p95 (advisor.engine.api_latency).
+                # The slow band is a plausible p95, a published one where the model has it (advisor.engine.api_latency).
                 est_first_token_p95_ms=latency.first_token_ms["high"],
                 quality_score=quality.score,
                 quality_basis=quality.basis,

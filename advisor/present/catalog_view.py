@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.data.catalog import Catalog, default_catalog
+from advisor.engine.api_latency import latency_basis
 from advisor.engine.fit import QUANT_PREFERENCE, FitResult, best_quant, fit_deployment, make_deployment
 from advisor.errors import FitError, UnknownIdError
 from advisor.present.words import gb
@@ -131,6 +132,7 @@ def with_details(kind: str, rows: Iterable[Row], catalog: Catalog) -> list[Row]:
                     **row,
                     "capability_tier": note.capability_tier if note else None,
                     "size_class": note.size_class.upper() if note else None,
+                    "latency_basis": latency_basis(note) if note else None,
                 }
             )
         return detailed

@@ -270,6 +270,45 @@ class TaskFile(Record):
     tasks: list[TaskKind] = Field(min_length=1)
 
 
+class ApiLatencyMeasured(Record):
+    """One model's own published latency figures, which replace its latency class's where given."""
+
+    first_token_ms: float | None = Field(
+        default=None, gt=0, description="Median (p50) time to the first visible answer token, ms."
+    )
+    first_token_p95_ms: float | None = Field(
+        default=None, gt=0, description="95th-percentile time to the first visible token, ms, where published."
+    )
+    prompt_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Prompt length the first-token figures were taken with; null when the source does not say "
+        "(then taken as `api_latency_base_prompt_tokens`).",
+    )
+    output_tokens_per_s: float | None = Field(
+        default=None, gt=0, description="Median visible output tokens per second once the answer streams."
+    )
+    source: str = Field(
+        pattern=r"https?://", description="Page (URL) and the section or table row the figures are read from."
+    )
+    date: str = Field(
+        min_length=4,
+        description="When the figures were measured or published (YYYY-MM or YYYY-MM-DD); 'undated, read YYYY-MM' "
+        "when the page carries no date.",
+    )
+
+    @model_validator(mode="after")
+    def _has_a_figure(self) -> ApiLatencyMeasured:
+        if self.first_token_ms is None and self.output_tokens_per_s is None:
+            raise ValueError("latency: give first_token_ms, output_tokens_per_s or both")
+        if self.first_token_p95_ms is not None:
+            if self.first_token_ms is None:
+                raise ValueError("latency: first_token_p95_ms needs the median first_token_ms")
+            if self.first_token_p95_ms < self.first_token_ms:
+                raise ValueError("latency: first_token_p95_ms must be >= first_token_ms")
+        return self
+
+
 class ApiModelNote(Record):
     """What prices lack for an API model people compare: its class, tier, window and scores."""
 
@@ -289,6 +328,11 @@ class ApiModelNote(Record):
     vision: bool = Field(default=False, description="The API accepts images as input for this model.")
     fine_tuning: bool = Field(
         default=False, description="The provider offers fine-tuning of this model on the team's own examples."
+    )
+    latency: ApiLatencyMeasured | None = Field(
+        default=None,
+        description="The model's own measured first token and output speed, each with its source and date; where "
+        "given they replace the latency class's figures, which still set the band widths and prompt reading.",
     )
     benchmarks: list[Benchmark] = Field(default_factory=list)
     sources: dict[str, str] = Field(
