@@ -191,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     hybrid.add_argument("--threads", type=_positive_int, default=None, metavar="N", help="local: CPU threads")
     hybrid.add_argument("--escalated-only", action="store_true", help="send only escalated prompts to the large model")
     hybrid.add_argument("--save", metavar="FILE", help="write the scenario with this measured split to FILE")
+    hybrid.add_argument(
+        "--use-tokens",
+        action="store_true",
+        help="with --save: also set the workload's input tokens to the prompts' mean (and its context to the longest)",
+    )
     _format_arg(hybrid)
 
     validate = commands.add_parser("validate", help="check a scenario file and print it with defaults filled in")

@@ -22,7 +22,7 @@ import streamlit as st
 from advisor.errors import AdvisorError
 from advisor.lab import LabResult, LabSettings, make_router, parse_prompts, router_names, run_lab, sample_prompts
 from advisor.lab.curve import curve_figure
-from advisor.lab.split import use_split
+from advisor.lab.split import measured_input_tokens, use_split
 from advisor.present.words import plain
 from advisor.runners import Runner, RunnerError, make_runner
 from advisor.runners.endpoints import (
@@ -338,9 +338,16 @@ if stored is not None:
     measured_for, result = stored
     st.divider()
     show(result, scrubber())
+    mean, longest = measured_input_tokens(result)
+    with_tokens = st.checkbox(
+        f"Also use the prompts' size: {mean:,} tokens in on average (the longest {longest:,})",
+        key="lab_use_tokens",
+        help="Sets the workload's input tokens to the prompts' mean, and its context to hold the longest prompt "
+        "with its answer, counted with the large model's tokenizer.",
+    )
     if st.button("Use this split", icon=":material/call_split:", key="lab_use", disabled=not result.finished):
         try:
-            set_scenario(use_split(current_scenario(), measured_for, result))
+            set_scenario(use_split(current_scenario(), measured_for, result, tokens=with_tokens))
         except AdvisorError as e:
             st.error(plain(str(e)))
         else:

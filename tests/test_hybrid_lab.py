@@ -299,6 +299,22 @@ def test_the_measured_split_goes_back_into_the_recommendation(cascade_run: LabRe
     assert Scenario.model_validate_json(measured.model_dump_json()) == measured
 
 
+def test_the_prompts_measured_size_can_replace_the_workloads_tokens(cascade_run: LabResult) -> None:
+    from advisor.data.scenarios import load_scenario
+
+    scenario = load_scenario(EXAMPLES / "shoe-store.yaml")
+    workload = scenario.workloads[0]
+    kept = use_split(scenario, workload.name, cascade_run).workload(workload.name)
+    assert (kept.input_tokens, kept.context_tokens) == (workload.input_tokens, workload.context_tokens)  # by default
+    sized = use_split(scenario, workload.name, cascade_run, tokens=True).workload(workload.name)
+    large_profile = cascade_run.profiles[-1]
+    assert sized.input_tokens == round(large_profile.mean) != workload.input_tokens
+    assert sized.context_tokens == large_profile.max + workload.output_tokens  # holds the longest prompt too
+    assert sized.measured_split is not None and sized.output_tokens == workload.output_tokens
+    with pytest.raises(AdvisorError, match="a saved split does not hold them"):
+        use_split(scenario, workload.name, sized.measured_split, tokens=True)
+
+
 def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     from advisor.runners.local import default_model_path
     from tests.llama_server import _wait_for_models
@@ -438,6 +454,14 @@ def test_the_cli_runs_thirty_prompts_and_saves_the_split_into_the_scenario(  # t
     assert "sk-local" not in json.dumps(data)
     split = load_scenario(out).workloads[0].measured_split
     assert split is not None and split.small_share == pytest.approx(0.9) and split.pattern == "router"
+    assert (
+        load_scenario(out).workloads[0].input_tokens
+        == load_scenario(EXAMPLES / "shoe-store.yaml").workloads[0].input_tokens
+    )
+
+    # --use-tokens without --save is refused in one line, before any model runs.
+    assert main(["hybrid", str(csv_file), "--scenario", str(EXAMPLES / "shoe-store.yaml"), "--use-tokens"]) == 2
+    assert "--use-tokens goes with --save FILE" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -35,6 +35,8 @@ def run_hybrid_command(args: argparse.Namespace) -> int:
         workload = scenario.workload(args.workload) if args.workload else scenario.workloads[0]
     elif args.workload or args.save:
         raise AdvisorError("--workload and --save need --scenario FILE")
+    if args.use_tokens and not args.save:
+        raise AdvisorError("--use-tokens goes with --save FILE (it changes the saved scenario's workload)")
     share = args.share
     if share is None:
         from advisor.data.catalog import default_catalog
@@ -67,7 +69,7 @@ def run_hybrid_command(args: argparse.Namespace) -> int:
     if args.save and scenario is not None and workload is not None:
         from pathlib import Path
 
-        updated = use_split(scenario, workload.name, result)
+        updated = use_split(scenario, workload.name, result, tokens=args.use_tokens)
         try:
             updated.save(args.save)
         except OSError as e:

@@ -27,10 +27,33 @@ def measured_split(result: LabResult) -> MeasuredSplit:
     )
 
 
-def use_split(scenario: Scenario, workload: str, result: LabResult | MeasuredSplit | None) -> Scenario:
-    """The scenario with `workload`'s hybrid split set to what the lab measured (None: back to the catalog's)."""
+def measured_input_tokens(result: LabResult) -> tuple[int, int]:
+    """(mean, longest) prompt tokens of the run's prompts, counted with the large model's tokenizer (the side whose
+    per-token price dominates the bill); the workload's input size becomes the mean, its context at least the
+    longest prompt plus the answer."""
+    profile = result.profiles[-1]
+    return max(round(profile.mean), 1), profile.max
+
+
+def use_split(
+    scenario: Scenario, workload: str, result: LabResult | MeasuredSplit | None, tokens: bool = False
+) -> Scenario:
+    """The scenario with `workload`'s hybrid split set to what the lab measured (None: back to the catalog's).
+
+    With `tokens` (a LabResult only), the workload's input size is also what the prompts measured: their mean
+    becomes `input_tokens`, and `context_tokens` grows to hold the longest prompt with the answer when it must."""
     names = [w.name for w in scenario.workloads]
     if workload not in names:
         raise UnknownIdError("workload", workload, names)
     split = result if isinstance(result, MeasuredSplit) or result is None else measured_split(result)
-    return scenario.with_workload(scenario.workload(workload).replace(measured_split=split))
+    target = scenario.workload(workload)
+    changes: dict[str, object] = {"measured_split": split}
+    if tokens:
+        if result is None or isinstance(result, MeasuredSplit):
+            raise AdvisorError("hybrid lab: the prompts' token sizes come from a run; a saved split does not hold them")
+        mean, longest = measured_input_tokens(result)
+        changes["input_tokens"] = mean
+        needed = max(longest, mean) + target.output_tokens  # the longest prompt with its answer
+        if target.context_tokens is not None or longest > mean:
+            changes["context_tokens"] = max(target.context_tokens or 0, needed)
+    return scenario.with_workload(target.replace(**changes))
