@@ -11,6 +11,7 @@ from .common import median_seconds, write_result
 
 def run() -> dict[str, object]:
     from advisor.data.examples import default_scenario
+    from advisor.data.scenarios import saved_scenario
     from advisor.data.store import open_store
     from advisor.engine.recommend import recommend
 
@@ -24,7 +25,7 @@ def run() -> dict[str, object]:
             store.save(scenario, result=result)
 
         def open_saved() -> None:
-            assert store.open(saved.id).scenario.name == scenario.name
+            assert saved_scenario(store.open(saved.id)).name == scenario.name
 
         save_s = median_seconds(save, repeats=50, warmup=3)
         open_s = median_seconds(open_saved, repeats=50, warmup=3)

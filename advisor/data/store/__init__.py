@@ -3,7 +3,8 @@
     from advisor.data.store import default_store
     store = default_store()                       # SQLite in the data directory, or ADVISOR_DB_URL
     saved = store.save(scenario, result=advisor.recommend(scenario).to_dict())
-    store.open(saved.id).scenario                 # by short id or by name; version=N for an older one
+    store.open(saved.id).scenario_text            # by short id or by name; version=N for an older one
+    saved_scenario(store.open(saved.id))          # as a Scenario (advisor.data.scenarios), checked against the catalog
     store.compare(saved.name, 1)                  # version 1 against the current one
     store.measurements()                          # the live measurements a team shares (ADVISOR_DB_URL)
 
