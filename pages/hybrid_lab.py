@@ -28,16 +28,12 @@ from advisor.runners import Runner, RunnerError, make_runner
 from advisor.runners.endpoints import (
     KEY_NAME,
     PRESETS,
-    ConfiguredEndpoint,
     Scrubber,
     allowed_hosts,
-    configured_endpoint,
     credentials_for,
-    preset,
-    priced_models,
-    secret_values,
 )
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
+from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, scrubber, server_endpoint
 
 require_entrypoint()
 
@@ -45,7 +41,6 @@ JOB_KEY = "lab_job"
 RESULT_KEY = "lab_result"
 SAMPLE = "Sample set from the catalog (written for this project)"
 UPLOAD = "My prompts (CSV or JSONL upload)"
-OWN_ENDPOINT = "This app's endpoint, or a URL I type"
 POLL_S = 0.1
 ROUTER_WORDS = {
     "self-check": "Self-check cascade: the small model answers; its least sure answers go to the large model",
@@ -68,34 +63,6 @@ class Job:
 @st.cache_resource(max_entries=1, show_spinner="Loading the local model...")
 def local_runner() -> Runner:
     return make_runner("local")
-
-
-def app_secrets() -> dict[str, object]:
-    try:
-        return {name: st.secrets[name] for name in st.secrets}
-    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
-        return {}
-
-
-def server_endpoint() -> ConfiguredEndpoint | None:
-    return configured_endpoint(os.environ, app_secrets())
-
-
-def scrubber() -> Scrubber:
-    server = server_endpoint()
-    return Scrubber([*([server.key] if server else []), *secret_values(app_secrets())])
-
-
-def apply_preset() -> None:
-    choice = st.session_state["lab_preset"]
-    if choice == OWN_ENDPOINT:
-        st.session_state["lab_api_base"] = ""
-        return
-    chosen = preset(choice)
-    st.session_state["lab_api_base"] = chosen.base_url
-    models = priced_models(chosen, catalog().api_notes)
-    if models and not st.session_state.get("lab_api_model", "").strip():
-        st.session_state["lab_api_model"] = models[0]
 
 
 def large_runner(api_model: str, base: str, typed_key: str) -> Runner:
@@ -265,7 +232,7 @@ with left:
 with right:
     st.markdown("**Large model** (any OpenAI-compatible endpoint)")
     endpoint = st.selectbox(
-        "Endpoint", [OWN_ENDPOINT, *(p.name for p in PRESETS)], key="lab_preset", on_change=apply_preset
+        "Endpoint", [OWN_ENDPOINT, *(p.name for p in PRESETS)], key="lab_preset", on_change=apply_preset, args=("lab",)
     )
     api_model = st.text_input("Model name", key="lab_api_model", placeholder="e.g. gpt-4o-mini")
     server = server_endpoint()

@@ -29,18 +29,16 @@ from advisor.runners import Runner, RunnerError, RunSettings, make_runner
 from advisor.runners.endpoints import (
     KEY_NAME,
     PRESETS,
-    ConfiguredEndpoint,
     Scrubber,
     allowed_hosts,
-    configured_endpoint,
     credentials_for,
     preset,
     priced_models,
-    secret_values,
 )
 from advisor.runners.local import DEFAULT_BUNDLED, DEFAULT_N_CTX, SPEED_MODEL
 from advisor.schema.prompts import SamplePrompt
 from pages import catalog, current_scenario, require_entrypoint
+from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, scrubber, server_endpoint
 
 require_entrypoint()
 
@@ -56,26 +54,6 @@ def local_runner(model: str, n_ctx: int, threads: int) -> Runner:
     return make_runner("local", model=model, n_ctx=n_ctx, threads=threads)
 
 
-def app_secrets() -> dict[str, object]:
-    """The app's Streamlit secrets as plain data ({} when there is no secrets.toml)."""
-    try:
-        return {name: st.secrets[name] for name in st.secrets}
-    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
-        return {}
-
-
-def server_endpoint() -> ConfiguredEndpoint | None:
-    """The operator's endpoint and key: the environment first, then Streamlit secrets."""
-    return configured_endpoint(os.environ, app_secrets())
-
-
-def scrubber() -> Scrubber:
-    """Blanks out the app's own secrets in anything a server sends back."""
-    server = server_endpoint()
-    return Scrubber([*([server.key] if server else []), *secret_values(app_secrets())])
-
-
-OWN_ENDPOINT = "This app's endpoint, or a URL I type"
 OWN_MODEL = "__own_model__"
 LOCAL_CHOICES = {
     DEFAULT_BUNDLED: "SmolLM2 135M Instruct (bundled): answers",
@@ -87,19 +65,6 @@ BUNDLED_NOTES = {
     SPEED_MODEL: "A base model: it continues the prompt instead of answering it, so its text is not a fair answer. "
     "Use it to see speed and cost on this machine; its answers are not scored.",
 }
-
-
-def apply_preset() -> None:
-    """Fill the base URL (and a priced model, when none is typed) from the chosen endpoint preset."""
-    choice = st.session_state["live_preset"]
-    if choice == OWN_ENDPOINT:
-        st.session_state["live_api_base"] = ""
-        return
-    chosen = preset(choice)
-    st.session_state["live_api_base"] = chosen.base_url
-    models = priced_models(chosen, catalog().api_notes)
-    if models and not st.session_state.get("live_api_model", "").strip():
-        st.session_state["live_api_model"] = models[0]
 
 
 def api_setup_help() -> str:
@@ -352,6 +317,7 @@ with st.container(border=True):
             [OWN_ENDPOINT, *(p.name for p in PRESETS)],
             key="live_preset",
             on_change=apply_preset,
+            args=("live",),
             help="A common endpoint fills the base URL; a key of yours goes with it.",
         )
         api_model = st.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")

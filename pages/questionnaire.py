@@ -228,6 +228,18 @@ def task_label(task_id: str) -> str:
     return f"{task.name} — {task.description}" if task else task_id
 
 
+def workload_choice(slot: int, field: str, label: str, words: dict[str, str]) -> None:
+    """A workload question answered by picking one of `words` (id -> words), with its problem under it."""
+    st.selectbox(
+        label,
+        list(words),
+        format_func=words.__getitem__,
+        key=wkey(slot, field),
+        help=describe(Workload, field),
+    )
+    inline_problem(wkey(slot, field))
+
+
 def workload_section(slot: int, index: int, removable: bool) -> None:
     values = st.session_state
     with st.container(border=True):
@@ -261,22 +273,8 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
                 number(field, wkey(slot, field.name))
         quality_column, language_column, data_column = st.columns([5, 3, 3], vertical_alignment="top")
         with quality_column:
-            st.selectbox(
-                "How strong must answers be?",
-                list(QUALITY_WORDS),
-                format_func=QUALITY_WORDS.__getitem__,
-                key=wkey(slot, "quality"),
-                help=describe(Workload, "quality"),
-            )
-            inline_problem(wkey(slot, "quality"))
-            st.selectbox(
-                "How varied are the requests?",
-                list(VARIETY_WORDS),
-                format_func=VARIETY_WORDS.__getitem__,
-                key=wkey(slot, "query_variety"),
-                help=describe(Workload, "query_variety"),
-            )
-            inline_problem(wkey(slot, "query_variety"))
+            workload_choice(slot, "quality", "How strong must answers be?", QUALITY_WORDS)
+            workload_choice(slot, "query_variety", "How varied are the requests?", VARIETY_WORDS)
         with language_column:
             st.text_input(
                 "Languages users write in",
@@ -285,28 +283,14 @@ def workload_section(slot: int, index: int, removable: bool) -> None:
                 placeholder="en, de, sw",
             )
             inline_problem(wkey(slot, "languages"))
-            st.selectbox(
-                "What do requests carry?",
-                list(MODALITY_WORDS),
-                format_func=MODALITY_WORDS.__getitem__,
-                key=wkey(slot, "modality"),
-                help=describe(Workload, "modality"),
-            )
-            inline_problem(wkey(slot, "modality"))
+            workload_choice(slot, "modality", "What do requests carry?", MODALITY_WORDS)
         with data_column:
             st.checkbox(
                 "We have labelled examples",
                 key=wkey(slot, "domain_data"),
                 help=describe(Workload, "domain_data"),
             )
-            st.selectbox(
-                "How often does the task change?",
-                list(UPDATE_WORDS),
-                format_func=UPDATE_WORDS.__getitem__,
-                key=wkey(slot, "update_frequency"),
-                help=describe(Workload, "update_frequency"),
-            )
-            inline_problem(wkey(slot, "update_frequency"))
+            workload_choice(slot, "update_frequency", "How often does the task change?", UPDATE_WORDS)
         with st.expander("Traffic shape and context"):
             columns = st.columns(len(MORE_NUMBERS))
             for column, field in zip(columns, MORE_NUMBERS, strict=True):
