@@ -233,3 +233,13 @@ def test_memory_figure_stacks_the_breakdown_against_usable_memory(catalog: Catal
     assert widths == [fit.weights_gb, fit.kv_cache_gb, fit.overhead_gb]
     assert sum(widths) == pytest.approx(fit.total_gb)
     assert [shape.x0 for shape in figure.layout.shapes] == [fit.available_gb]
+
+
+def test_the_hardware_listing_ends_with_this_machine_which_every_command_accepts(catalog: Catalog) -> None:
+    rows = catalog_rows("hardware", catalog)
+    assert [row["id"] for row in rows].count("this-machine") == 1 and rows[-1]["id"] == "this-machine"
+    this = rows[-1]
+    assert this["name"].startswith("This machine (") and this["kind"] == "cpu"
+    assert this["memory_gb"] > 0 and this["bandwidth_gbs"] > 0  # detected and measured here, not typed
+    detailed = with_details("hardware", rows, catalog)[-1]
+    assert detailed["source"] == "detected at run time (os.sysconf)"

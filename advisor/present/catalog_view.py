@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from advisor.data.catalog import Catalog, default_catalog
+from advisor.data.catalog import THIS_MACHINE, Catalog, default_catalog
 from advisor.engine.api_latency import latency_basis
 from advisor.engine.fit import QUANT_PREFERENCE, FitResult, best_quant, fit_deployment, make_deployment
 from advisor.errors import FitError, UnknownIdError
@@ -118,7 +118,7 @@ def with_details(kind: str, rows: Iterable[Row], catalog: Catalog) -> list[Row]:
             {
                 **row,
                 "kind_label": HARDWARE_KIND_LABELS.get(row["kind"], row["kind"]),
-                "source": catalog.hardware[row["id"]].sources.get("memory"),
+                "source": catalog.hardware_profile(row["id"]).sources.get("memory"),
             }
             for row in rows
         ]
@@ -321,6 +321,10 @@ def catalog_rows(kind: str, catalog: Catalog | None = None, search: str | None =
             for m in sorted(cat.models.values(), key=lambda m: (m.params_b, m.id))
         ]
     elif kind == "hardware":
+        # Every profile, then the machine the advisor runs on (`this-machine`, detected and measured here), which
+        # every command accepts as a hardware id too.
+        listed = sorted(cat.hardware.values(), key=lambda h: (h.kind, h.memory_gb, h.id))
+        profiles = [*listed, cat.hardware_profile(THIS_MACHINE)]
         rows = [
             {
                 "id": h.id,
@@ -333,7 +337,7 @@ def catalog_rows(kind: str, catalog: Catalog | None = None, search: str | None =
                 "purchase_usd": h.purchase_usd,
                 "cloud_usd_per_hour": h.cloud_usd_per_hour,
             }
-            for h in sorted(cat.hardware.values(), key=lambda h: (h.kind, h.memory_gb, h.id))
+            for h in profiles
         ]
     elif kind == "tasks":
         rows = [
