@@ -87,3 +87,6 @@ def test_an_upload_runs_against_a_local_server_and_use_this_split_reaches_the_re
     assert not at.exception
     shown = " ".join(str(d.value.to_dict()) for d in at.dataframe) + " ".join(str(m.value) for m in at.markdown)
     assert "measured on your prompts" in shown
+    # ... in the options table's names too, not only among the ids in the expander below it.
+    names = [name for name in at.dataframe[0].value["Option"] if name.startswith("Router:")]
+    assert names and all(name.endswith("(measured on your prompts)") for name in names)
