@@ -6,6 +6,7 @@ Helpers only; each page passes its own key prefix (`live`, `lab`)."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import streamlit as st
 
@@ -53,3 +54,23 @@ def apply_preset(prefix: str) -> None:
     models = priced_models(chosen, catalog().api_notes)
     if models and not st.session_state.get(f"{prefix}_api_model", "").strip():
         st.session_state[f"{prefix}_api_model"] = models[0]
+
+
+def endpoint_fields(prefix: str, base_at: Any = st, key_at: Any = st, example: str = "") -> tuple[str, str]:
+    """The base URL and API key a visitor may type (`<prefix>_api_base`, `<prefix>_api_key`), in the containers
+    given (columns, or the page); empty means the operator's endpoint and key. Returns (base URL, typed key)."""
+    server = server_endpoint()
+    base = base_at.text_input(
+        "Base URL",
+        key=f"{prefix}_api_base",
+        placeholder=f"{server.base_url} (this app's key)" if server else "OpenAI (default)",
+        help=f"Empty: this app's configured endpoint. Another URL{example} needs your key.",
+    )
+    typed_key = key_at.text_input(
+        "API key",
+        type="password",
+        key=f"{prefix}_api_key",
+        placeholder="this app's key" if server else "your key",
+        help="Your key for the base URL. It stays in this browser session: never stored, logged or linked.",
+    )
+    return str(base), str(typed_key)

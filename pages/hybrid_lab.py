@@ -33,7 +33,7 @@ from advisor.runners.endpoints import (
     credentials_for,
 )
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
-from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, scrubber, server_endpoint
+from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, endpoint_fields, scrubber, server_endpoint
 
 require_entrypoint()
 
@@ -235,21 +235,8 @@ with right:
         "Endpoint", [OWN_ENDPOINT, *(p.name for p in PRESETS)], key="lab_preset", on_change=apply_preset, args=("lab",)
     )
     api_model = st.text_input("Model name", key="lab_api_model", placeholder="e.g. gpt-4o-mini")
-    server = server_endpoint()
-    base = st.text_input(
-        "Base URL",
-        key="lab_api_base",
-        placeholder=f"{server.base_url} (this app's key)" if server else "OpenAI (default)",
-        help="Empty: this app's configured endpoint. Another URL needs your key.",
-    )
-    typed_key = st.text_input(
-        "API key",
-        type="password",
-        key="lab_api_key",
-        placeholder="this app's key" if server else "your key",
-        help="Your key for the base URL. It stays in this browser session: never stored, logged or linked.",
-    )
-    if not server:
+    base, typed_key = endpoint_fields("lab")
+    if not server_endpoint():
         st.caption(f"This app has no key of its own ({KEY_NAME}); type one for the endpoint you choose.")
     max_tokens = st.slider("Longest answer (tokens)", 4, 256, 48, step=4, key="lab_max_tokens")
     st.caption("The small model is the bundled SmolLM2 135M Instruct, on this machine.")

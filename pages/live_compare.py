@@ -38,7 +38,7 @@ from advisor.runners.endpoints import (
 from advisor.runners.local import DEFAULT_BUNDLED, DEFAULT_N_CTX, SPEED_MODEL
 from advisor.schema.prompts import SamplePrompt
 from pages import catalog, current_scenario, require_entrypoint
-from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, scrubber, server_endpoint
+from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, endpoint_fields, scrubber, server_endpoint
 
 require_entrypoint()
 
@@ -327,20 +327,7 @@ with st.container(border=True):
             hint = f"Priced models here: {', '.join(models)}." if models else ""
             st.caption(" ".join(part for part in (hint, chosen.note.capitalize() + "." if chosen.note else "") if part))
         base_column, key_column = st.columns([3, 2])
-        server = server_endpoint()
-        base = base_column.text_input(
-            "Base URL",
-            key="live_api_base",
-            placeholder=f"{server.base_url} (this app's key)" if server else "OpenAI (default)",
-            help="Empty: this app's configured endpoint. Another URL (e.g. http://127.0.0.1:8000/v1) needs your key.",
-        )
-        typed_key = key_column.text_input(
-            "API key",
-            type="password",
-            key="live_api_key",
-            placeholder="this app's key" if server else "your key",
-            help="Your key for the base URL. It stays in this browser session: never stored, logged or linked.",
-        )
+        base, typed_key = endpoint_fields("live", base_column, key_column, " (e.g. http://127.0.0.1:8000/v1)")
     tokens_column, runs_column = st.columns([3, 1])
     max_tokens = tokens_column.slider("Longest answer (tokens)", 16, 512, 128, step=16, key="live_max_tokens")
     repeat = runs_column.number_input(

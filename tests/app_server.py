@@ -100,3 +100,21 @@ def wait_until_idle(page: Any, timeout_ms: int = 60_000) -> None:
     """Wait until the page's script run has finished, as a person waits for a page to load before typing: a field
     typed into within milliseconds of appearing can be drawn again by the rest of the first run."""
     page.locator(IDLE_SELECTOR).wait_for(state="attached", timeout=timeout_ms)
+
+
+ARTIFACTS = REPO / "test-artifacts"
+"""Where browser tests leave their screenshots."""
+
+
+@contextmanager
+def chromium_session() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright, closed afterwards; test-artifacts/ exists for screenshots."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -19,10 +19,9 @@ from advisor.data.catalog import default_catalog
 from advisor.data.examples import default_scenario, example_scenarios
 from advisor.data.scenarios import scenario_from_data
 from advisor.present.words import RULE_TITLES
-from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app
+from tests.app_server import ARTIFACTS, CHROMIUM, AppServerError, chromium_session, running_app
 from tests.apptest import open_app, rerun
 
-ARTIFACTS = REPO / "test-artifacts"
 WAIT_MS = 60_000
 WIDTHS = {"laptop": 1280, "wide": 1920, "phone": 390}
 PAGES = ["", "recommendation", "costs", "catalog", "live_compare", "hybrid_lab", "saved_scenarios"]
@@ -114,15 +113,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_session() as launched:
+        yield launched
 
 
 def settle(page: Any) -> None:

@@ -21,9 +21,15 @@ from advisor.data.share import QUERY_KEY, decode_scenario
 from advisor.engine.recommend import WorkloadRecommendation, recommend
 from advisor.present.report import Names
 from advisor.present.words import usd
-from tests.app_server import CHROMIUM, REPO, AppServerError, launch_chromium, running_app, wait_until_idle
+from tests.app_server import (
+    ARTIFACTS,
+    CHROMIUM,
+    AppServerError,
+    chromium_session,
+    running_app,
+    wait_until_idle,
+)
 
-ARTIFACTS = REPO / "test-artifacts"
 WAIT_MS = 30_000
 
 pytestmark = pytest.mark.browser
@@ -46,15 +52,8 @@ def app_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright; screenshots go to test-artifacts/."""
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_session() as launched:
+        yield launched
 
 
 def headline(result: WorkloadRecommendation) -> str:

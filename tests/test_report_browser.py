@@ -19,10 +19,9 @@ from advisor.data.scenarios import load_scenario, scenario_from_data
 from advisor.engine.recommend import Recommendation, recommend
 from advisor.present.report import ReportInfo, money, report_html
 from advisor.present.report_files import report_bytes
-from tests.app_server import CHROMIUM, REPO, launch_chromium
+from tests.app_server import ARTIFACTS, CHROMIUM, chromium_session
 from tests.conftest import EXAMPLES
 
-ARTIFACTS = REPO / "test-artifacts"
 HOSTILE = "<script>alert(1)</script>"
 INFO = ReportInfo(prepared_for="ACME Shoes", prepared_by="Jane Analyst", day=date(2026, 12, 2))
 
@@ -53,15 +52,8 @@ def hostile() -> Recommendation:
 @pytest.fixture
 def browser() -> Iterator[Any]:
     _need(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_session() as launched:
+        yield launched
 
 
 def test_html_report_offline_in_chromium_draws_every_chart_and_requests_nothing(browser: Any) -> None:
