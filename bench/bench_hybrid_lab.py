@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from advisor.lab import LabSettings, RouteInput, make_router, run_lab, sample_prompts
 from advisor.lab.run import _score_and_price, quality_curve
 from advisor.runners import make_runner
-from advisor.runners.local import default_model_path
+from tests.app_server import stop
+from tests.llama_server import start_llama_server
 
 from .common import write_result
 
@@ -33,27 +30,6 @@ PROMPTS = 30
 SHARE = 0.7
 MAX_TOKENS = 32
 WARM_REPEATS = 200
-
-
-def _server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path())]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                json.load(response)
-                return process, base_url
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"llama_cpp.server did not start: {log.read_text()[-500:]}")
 
 
 def warm_overhead_ms(result: Any) -> float:
@@ -77,7 +53,7 @@ def run() -> dict[str, Any]:
     prompts = sample_prompts()[:PROMPTS]
     small = make_runner("local")
     with tempfile.TemporaryDirectory() as folder:
-        process, base_url = _server(Path(folder) / "server.log")
+        process, base_url, _ = start_llama_server(Path(folder) / "server.log")
         try:
             large = make_runner("api", model="gpt-4o-mini", base_url=base_url, api_key="local", provider="openai")
             runs = {}
@@ -85,8 +61,7 @@ def run() -> dict[str, Any]:
                 settings = LabSettings(max_tokens=MAX_TOKENS, check_all=check_all)
                 runs[name] = run_lab(prompts, small, large, make_router("self-check"), SHARE, settings)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            stop(process)
     lean, full = runs["escalated_only"], runs["with_reference"]
     quality = full.quality()
     return write_result(

@@ -25,22 +25,32 @@ class LlamaServerError(RuntimeError):
     pass
 
 
-@contextmanager
-def running_llama_server(log_dir: Path) -> Iterator[tuple[str, str]]:
-    """Yield (base URL ending in /v1, the model id the server reports); stop the server afterwards."""
+def start_llama_server(log_path: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    """Start the server and wait until it answers: (its process, base URL ending in /v1, the model id it reports).
+    The caller stops it (`tests.app_server.stop`); a test that kills it mid-run needs the process."""
     from advisor.runners.local import default_model_path
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    log_path = log_dir / "llama-server.log"
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()), "--host", "127.0.0.1"]
     command += ["--port", str(port), "--n_ctx", "2048"]  # the GGUF carries its own chat template
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
-        yield base_url, _wait_for_models(base_url, process, log_path)
+        return process, base_url, _wait_for_models(base_url, process, log_path)
+    except BaseException:
+        stop(process)
+        raise
+
+
+@contextmanager
+def running_llama_server(log_dir: Path) -> Iterator[tuple[str, str]]:
+    """Yield (base URL ending in /v1, the model id the server reports); stop the server afterwards."""
+    process, base_url, model = start_llama_server(log_dir / "llama-server.log")
+    try:
+        yield base_url, model
     finally:
         stop(process)
 

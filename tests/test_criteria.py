@@ -13,29 +13,17 @@ import pytest
 
 from advisor.data.catalog import default_catalog
 from advisor.data.scenarios import scenario_from_data
-from advisor.engine.recommend import WorkloadRecommendation, recommend
+from advisor.engine.recommend import WorkloadRecommendation
+from tests.test_rules import BASE as RULE_PROBE
+from tests.test_rules import decide_from
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE: dict[str, Any] = {
-    "version": 1,
-    "name": "criterion probe",
-    "workloads": [
-        {
-            "name": "support",
-            "task": "customer_support",
-            "requests_per_day": 20000,
-            "input_tokens": 600,
-            "output_tokens": 150,
-        }
-    ],
-}
+# The rules' probe workload, with the hardware left to the advisor.
+BASE: dict[str, Any] = {key: value for key, value in RULE_PROBE.items() if key != "hardware"}
 
 
 def decide(workload: dict[str, Any] | None = None, **sections: Any) -> WorkloadRecommendation:
-    data = copy.deepcopy(BASE)
-    data["workloads"][0].update(workload or {})
-    data.update(sections)
-    return recommend(scenario_from_data(data)).workloads[0]
+    return decide_from(BASE, workload, **sections)
 
 
 def model_languages(result: WorkloadRecommendation) -> tuple[str, ...] | None:

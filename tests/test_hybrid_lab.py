@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import socket
 import subprocess
 import sys
 import threading
@@ -315,27 +314,12 @@ def test_the_prompts_measured_size_can_replace_the_workloads_tokens(cascade_run:
         use_split(scenario, workload.name, sized.measured_split, tokens=True)
 
 
-def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    from advisor.runners.local import default_model_path
-    from tests.llama_server import _wait_for_models
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path())]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    _wait_for_models(base_url, process, log)
-    return process, base_url
-
-
 @pytest.fixture
 def doomed_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     from tests.app_server import stop
+    from tests.llama_server import start_llama_server
 
-    process, base_url = _start_server(tmp_path / "server.log")
+    process, base_url, _ = start_llama_server(tmp_path / "server.log")
     try:
         yield process, base_url
     finally:

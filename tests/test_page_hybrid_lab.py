@@ -82,6 +82,12 @@ def test_an_upload_runs_against_a_local_server_and_use_this_split_reaches_the_re
     rerun(at)
     split = at.session_state["scenario"].workload(workload).measured_split
     assert split is not None and split.small_share == 0.5 and split.pattern == "router" and split.prompts == 4
+    typed = at.session_state["scenario"].workload(workload).input_tokens  # the box was not ticked: kept
+    at.checkbox(key="lab_use_tokens").check()
+    at.button(key="lab_use").click()
+    rerun(at)
+    sized = at.session_state["scenario"].workload(workload)
+    assert sized.input_tokens == round(result.profiles[-1].mean) != typed and sized.measured_split == split
     at.switch_page("pages/recommendation.py")
     rerun(at)
     assert not at.exception

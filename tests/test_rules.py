@@ -33,11 +33,18 @@ OWNED_4090 = {"profile": "rtx-4090", "ownership": "owned"}
 REVIEWS = {"task": "classification", "requests_per_day": 1_000_000, "input_tokens": 300, "output_tokens": 5}
 
 
-def decide(workload: dict[str, Any] | None = None, **sections: Any) -> WorkloadRecommendation:
-    data = copy.deepcopy(BASE)
+def decide_from(
+    base: dict[str, Any], workload: dict[str, Any] | None = None, **sections: Any
+) -> WorkloadRecommendation:
+    """The one workload of `base` decided, with `workload` keys and whole scenario `sections` changed."""
+    data = copy.deepcopy(base)
     data["workloads"][0].update(workload or {})
     data.update(sections)
     return recommend(scenario_from_data(data)).workloads[0]
+
+
+def decide(workload: dict[str, Any] | None = None, **sections: Any) -> WorkloadRecommendation:
+    return decide_from(BASE, workload, **sections)
 
 
 def fired(result: WorkloadRecommendation) -> set[str]:
