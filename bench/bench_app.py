@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.app_server import REPO, launch_chromium, rss_mb, running_app, wait_until_idle
+from tests.app_server import REPO, launch_chromium, rss_mb, running_app, type_into, wait_until_idle
 
 from .common import write_result
 
@@ -42,10 +42,9 @@ def submit_in_browser(url: str, playwright: Any) -> list[float]:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         for attempt in range(BROWSER_SUBMITS):
             page.goto(url, wait_until="domcontentloaded")
-            requests = page.locator('input[aria-label="How many requests a day?"]').first
+            requests = page.locator(".st-key-q_w0_requests_per_day input")
             wait_until_idle(page)
-            requests.fill(str(30_000 + 1_000 * attempt))
-            requests.press("Tab")
+            type_into(page, requests, str(30_000 + 1_000 * attempt))
             start = time.perf_counter()
             page.get_by_role("button", name="Get the recommendation").click()
             page.get_by_role("heading", name="Recommendation", exact=True).wait_for(timeout=60_000)

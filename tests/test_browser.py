@@ -27,6 +27,7 @@ from tests.app_server import (
     AppServerError,
     chromium_session,
     running_app,
+    type_into,
     wait_until_idle,
 )
 
@@ -106,9 +107,8 @@ def test_questionnaire_to_recommendation_and_share_link_in_chromium(app_url: str
     page.screenshot(path=str(ARTIFACTS / "browser-questionnaire.png"))
 
     wait_until_idle(page)
-    requests = page.locator('input[aria-label="How many requests a day?"]').first
-    requests.fill("400000")
-    requests.press("Tab")
+    requests = page.locator(".st-key-q_w0_requests_per_day input")
+    type_into(page, requests, "400000")
     page.get_by_role("button", name="Get the recommendation").click()
     shows_recommendation(page, first, total, "browser-recommendation.png")
 
@@ -146,11 +146,9 @@ def test_a_bad_answer_is_marked_in_the_browser_and_nothing_is_lost(app_url: str,
     expect(page.get_by_role("heading", name="Questionnaire")).to_be_visible(timeout=WAIT_MS)
     wait_until_idle(page)
     name = page.locator('input[aria-label="Scenario name"]')
-    name.fill("Edited name")
-    name.press("Tab")
-    total = page.locator('input[aria-label="How long may a whole answer take? (ms)"]').first
-    total.fill("10")
-    total.press("Tab")
+    type_into(page, name, "Edited name")
+    total = page.locator(".st-key-q_w0_latency_p95_total_ms input")
+    type_into(page, total, "10")
     page.get_by_role("button", name="Get the recommendation").click()
     # Streamlit typesets ">=" as "≥"; the words after it are what the user reads.
     expect(page.get_by_text("the first-token target (1,000 ms)")).to_be_visible(timeout=WAIT_MS)
