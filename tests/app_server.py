@@ -123,9 +123,10 @@ def chromium_session() -> Iterator[Any]:
 def type_into(page: Any, locator: Any, text: str, attempts: int = 3) -> None:
     """Type `text` into a field and leave it; type again if the field shows its old value afterwards.
 
-    Just after a page loads, a locator matched by label (two workloads share one) sometimes reached a copy of the
-    form Streamlit was about to replace, most likely, and the typed figure was lost (2 loads in 10 here). Callers locate fields by
-    their key (`.st-key-<key> input`); this check makes a lost entry an error or a retry, never a silent no-op."""
+    Just after a page loads, a locator matched by label (two workloads share one) sometimes reached, most likely,
+    a copy of the form Streamlit was about to replace, and the typed figure was lost (2 loads in 10 here). Callers
+    locate fields by their key (`.st-key-<key> input`); this check makes a lost entry a retry or an error, never a
+    silent no-op."""
     for _ in range(attempts):
         locator.fill(text)
         locator.press("Tab")
