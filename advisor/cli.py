@@ -409,6 +409,7 @@ COST_COLUMNS = [
     "per_mtok_usd",
     "replicas",
     "utilisation",
+    "max_load",
     "est_first_token_ms",
     "meets_latency",
 ]

@@ -11,7 +11,9 @@ from advisor.engine.fit import (
     estimate_fit,
     make_deployment,
     models_that_fit,
+    p95_wait_s,
     replicas_needed,
+    utilisation_ceiling,
 )
 from advisor.errors import FitError, UnknownIdError
 
@@ -162,6 +164,98 @@ def test_capacity_batches_up_to_the_latency_target(catalog) -> None:
     assert float(tight.requests_per_s) < float(free.requests_per_s) or not bool(tight.meets_latency)
     impossible = capacity(deployment, 600, 150, 750, first_token_target_ms=0.001)
     assert not bool(impossible.meets_latency)
+
+
+# ------------------------------------------------------------------------------------ queueing under load
+def _simulated_p95_wait(slots: int, utilisation: float, customers: int = 200_000, seed: int = 7) -> float:
+    """p95 wait of a first-come-first-served queue with `slots` servers, Poisson arrivals and exponential service
+    (mean 1, so the saturated rate is `slots` per unit time), by plain simulation: each arrival takes the slot
+    that frees first."""
+    import heapq
+
+    rng = np.random.default_rng(seed)
+    arrivals = np.cumsum(rng.exponential(1 / (utilisation * slots), customers))
+    services = rng.exponential(1.0, customers)
+    free = [0.0] * slots
+    waits = np.empty(customers)
+    for i, (arrival, service) in enumerate(zip(arrivals, services, strict=True)):
+        start = max(arrival, heapq.heappop(free))
+        waits[i] = start - arrival
+        heapq.heappush(free, start + service)
+    return float(np.quantile(waits[customers // 10 :], 0.95))
+
+
+@pytest.mark.parametrize(("slots", "utilisation"), [(1, 0.5), (1, 0.8), (4, 0.7), (16, 0.85), (64, 0.9)])
+def test_p95_wait_matches_a_simulated_queue(slots: int, utilisation: float) -> None:
+    estimate = float(p95_wait_s(slots, utilisation, saturated_rps=slots))
+    # Near saturation successive waits are strongly correlated: two long runs, averaged.
+    simulated = np.mean([_simulated_p95_wait(slots, utilisation, seed=seed) for seed in (1, 2)])
+    assert estimate == pytest.approx(simulated, rel=0.12, abs=0.02)
+
+
+def test_p95_wait_of_one_slot_is_the_textbook_formula() -> None:
+    # M/M/1: P(wait > t) = rho exp(-mu (1 - rho) t), so the p95 wait is ln(rho / 0.05) / (mu (1 - rho)).
+    assert float(p95_wait_s(1, 0.5, 2.0)) == pytest.approx(np.log(0.5 / 0.05) / (2.0 * 0.5), rel=1e-3)
+    assert float(p95_wait_s(1, 0.04, 2.0)) == 0.0  # 96% of requests find the slot free
+
+
+def test_utilisation_ceiling_inverts_the_wait() -> None:
+    for slots in (1, 8, 256):
+        for slack in (0.05, 0.5, 5.0):
+            ceiling = float(utilisation_ceiling(slots, slack, saturated_rps=10.0))
+            assert 0 < ceiling < 1
+            assert float(p95_wait_s(slots, ceiling, 10.0)) == pytest.approx(slack, rel=0.02, abs=1e-3)
+    assert float(utilisation_ceiling(4, -0.1, 10.0)) == 0.0  # the target is missed even with no wait
+    # More slots absorb the same randomness: a continuous-batching replica runs nearer flat out.
+    assert utilisation_ceiling(256, 0.5, 10.0) > utilisation_ceiling(4, 0.5, 10.0) > utilisation_ceiling(1, 0.5, 10.0)
+
+
+def test_a_latency_target_loads_replicas_below_flat_out(catalog) -> None:
+    """llama.cpp with a few slots must keep room for bursts; vLLM's hundreds of slots hardly need any. Either way
+    the first token plus the p95 wait at the load chosen stays within the target."""
+    small = make_deployment("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M", catalog=catalog)
+    batching = make_deployment("llama-3.1-8b-instruct", "h100", "FP8", catalog=catalog)
+    for deployment, floor in ((small, 0.0), (batching, 0.85)):
+        free = capacity(deployment, 500, 200, 700)
+        assert float(free.utilisation_ceiling) == 1.0 and float(free.p95_wait_ms) == 0.0
+        assert float(free.requests_per_s) == float(free.saturation_rps)
+        target = float(free.first_token_p95_ms) * 3
+        sized = capacity(deployment, 500, 200, 700, first_token_target_ms=target)
+        assert floor < float(sized.utilisation_ceiling) < 1
+        assert float(sized.requests_per_s) == pytest.approx(
+            float(sized.saturation_rps) * float(sized.utilisation_ceiling)
+        )
+        assert float(sized.first_token_p95_ms) + float(sized.p95_wait_ms) <= target * 1.001
+        tighter = capacity(deployment, 500, 200, 700, first_token_target_ms=target / 2)
+        assert float(tighter.requests_per_s) <= float(sized.requests_per_s)
+
+
+@pytest.mark.parametrize(
+    ("model", "hardware", "quant"),
+    [("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M"), ("qwen3-30b-a3b", "h100", "FP8"), ("qwen3-8b", "t4", "Q4_K_M")],
+)
+def test_one_shape_and_a_grid_of_shapes_size_alike(catalog, model: str, hardware: str, quant: str) -> None:
+    """capacity() takes a plain-float path for one request shape and a numpy path for grids: same figures."""
+    deployment = make_deployment(model, hardware, quant, catalog=catalog)
+    inputs = np.array([100.0, 800.0, 3000.0, 20_000.0])
+    outputs = np.array([50.0, 300.0, 100.0, 800.0])
+    for first, total in ((None, None), (400.0, None), (1500.0, 20_000.0), (None, 9000.0), (5.0, None)):
+        grid = capacity(deployment, inputs, outputs, inputs + outputs, first, total)
+        for k in range(len(inputs)):
+            one = capacity(deployment, inputs[k], outputs[k], inputs[k] + outputs[k], first, total)
+            for name in (
+                "batch",
+                "requests_per_s",
+                "first_token_ms",
+                "total_ms",
+                "tokens_per_s",
+                "meets_latency",
+                "first_token_p95_ms",
+                "saturation_rps",
+                "utilisation_ceiling",
+                "p95_wait_ms",
+            ):
+                assert float(getattr(one, name)) == pytest.approx(float(getattr(grid, name)[k]), rel=1e-9), name
 
 
 @pytest.mark.parametrize(

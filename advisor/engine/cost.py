@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from advisor.data.catalog import Catalog, default_catalog
-from advisor.engine.fit import Capacity, Deployment, replicas_needed
-from advisor.engine.fit import capacity as _capacity_of
+from advisor.engine.fit import Capacity, Deployment, LoadFigures, capacity_within, load_figures, replicas_needed
 from advisor.errors import PriceError
 from advisor.schema.vocabulary import BAND_NAMES
 
@@ -286,11 +285,20 @@ def capacity(
             return batch.capacity(deployment, key)
         if len(_CAPACITY_MEMO) >= CAPACITY_MEMO_ENTRIES:
             _CAPACITY_MEMO.clear()
-        found = _capacity_of(
-            deployment, input_tokens, output_tokens, context_tokens, first_token_target_ms, total_target_ms, band
-        )
+            _LOAD_MEMO.clear()
+        load_key = (*key[:4], band)
+        figures = _LOAD_MEMO.get(load_key)
+        if figures is None:
+            figures = load_figures(deployment, input_tokens, output_tokens, context_tokens, band)
+            _LOAD_MEMO[load_key] = figures
+        found = capacity_within(figures, first_token_target_ms, total_target_ms)
         _CAPACITY_MEMO[key] = found
     return found
+
+
+_LOAD_MEMO: dict[tuple[Any, ...], LoadFigures] = {}
+"""The target-free part of capacity() (fit.load_figures), kept per (deployment, request shape, band): a search over
+latency targets sizes the same options at one target after another."""
 
 
 _BATCH = threading.local()
@@ -321,13 +329,19 @@ class _ShapeBatch:
         self.position = {shape: index for index, shape in enumerate(unique)}
         self.tokens = np.array(unique, dtype=float).reshape(-1, 3).T
         self.found: dict[tuple[Any, ...], Capacity] = {}
+        self.loads: dict[tuple[Any, ...], LoadFigures] = {}
 
     def capacity(self, deployment: Deployment, key: tuple[Any, ...]) -> Capacity:
         deployment_key, first_target, total_target, band = key[0], key[4], key[5], key[6]
         figures = self.found.get((deployment_key, first_target, total_target, band))
         if figures is None:
-            tokens_in, tokens_out, context = self.tokens
-            figures = _capacity_of(deployment, tokens_in, tokens_out, context, first_target, total_target, band)
+            load = self.loads.get((deployment_key, band))
+            if load is None:
+                tokens_in, tokens_out, context = self.tokens
+                load = self.loads[(deployment_key, band)] = load_figures(
+                    deployment, tokens_in, tokens_out, context, band
+                )
+            figures = capacity_within(load, first_target, total_target)
             self.found[(deployment_key, first_target, total_target, band)] = figures
         i = self.position[key[1:4]]
         # As fit.capacity gives them for one shape: numpy 0-d arrays, and a numpy bool for meets_latency.
@@ -339,6 +353,9 @@ class _ShapeBatch:
             tokens_per_s=np.asarray(figures.tokens_per_s[i]),
             meets_latency=figures.meets_latency[i],
             first_token_p95_ms=np.asarray(figures.first_token_p95_ms[i]),
+            saturation_rps=np.asarray(figures.saturation_rps[i]),
+            utilisation_ceiling=np.asarray(figures.utilisation_ceiling[i]),
+            p95_wait_ms=np.asarray(figures.p95_wait_ms[i]),
         )
 
 

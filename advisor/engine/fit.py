@@ -18,7 +18,10 @@ precision decides the bytes read per weight and, for FP8 on Ada / Hopper / Black
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import functools
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -41,6 +44,9 @@ BATCH_CANDIDATES = (1, 2, 4, 8, 16, 32, 64)
 LLAMA_CPP = "llama.cpp"
 P95_FIRST_TOKEN_BAND = "low"
 """The speed band whose first-token time stands for the p95: the slow end of the band (see Capacity)."""
+P95_WAIT_SHARE = 0.05
+"""Share of requests that wait for a free slot longer than the p95 wait (see `p95_wait_s`)."""
+_UTILISATION_GRID = np.unique(np.concatenate([np.linspace(0.0, 0.99, 199), 1.0 - np.logspace(-2, -4, 41)]))
 
 
 @dataclass(frozen=True)
@@ -514,8 +520,18 @@ class Capacity:
     tokens_per_s: Any  # per sequence, at the chosen batch
     meets_latency: Any  # bool: some batch size meets the targets
     first_token_p95_ms: Any = None
-    """First token at the chosen batch, 95th percentile: the slow end of the speed band, plus one decode step and
-    one other request's prefill ahead of it in the queue when the replica runs more than one sequence."""
+    """First token at the chosen batch, 95th percentile, once the request has a slot: the slow end of the speed
+    band, plus one decode step and one other request's prefill ahead of it when the replica runs more than one
+    sequence. The wait for a slot comes on top (`p95_wait_ms`); a replica sized to the targets keeps the sum
+    within them."""
+    saturation_rps: Any = None
+    """Requests per second at the chosen batch with every slot always busy (what a benchmark at an unbounded
+    request rate measures). `requests_per_s` is this times `utilisation_ceiling`."""
+    utilisation_ceiling: Any = None
+    """The highest share of `saturation_rps` one replica may be loaded to, with requests arriving at random, while
+    the p95 wait for a slot still leaves the latency targets met; 1 without targets."""
+    p95_wait_ms: Any = None
+    """The p95 wait for a free slot at `utilisation_ceiling` (0 without targets: no load is chosen then)."""
 
 
 def capacity(
@@ -536,9 +552,44 @@ def capacity(
     context of every slot and serialises each request's fixed overhead; a batching engine pages the KV cache
     (each sequence holds its mean length) and overlaps that overhead with the running batch.
     The first-token target is a p95 target (the scenario's latency_p95_first_token_ms), so by default it is checked
-    against the p95 estimate; `first_token_percentile="expected"` checks the expected figure instead. Works
-    element-wise over array inputs (for grids).
+    against the p95 estimate; `first_token_percentile="expected"` checks the expected figure instead.
+
+    Under latency targets a replica is not sized to run flat out: requests arrive at random, and when every slot is
+    busy a new one waits. The batch's slots are the servers of an M/M/c queue (see `p95_wait_s`); the replica is
+    loaded only up to the utilisation at which the p95 wait still fits in what the targets leave
+    (`Capacity.utilisation_ceiling`), and `requests_per_s` is that share of the saturated rate. A llama.cpp replica
+    with a few slots then runs well below saturation; a batching engine's 256 slots absorb the randomness almost
+    whole. Without targets the replica is sized at saturation, as a benchmark at an unbounded rate measures it.
+    Works element-wise over array inputs (for grids).
     """
+    figures = load_figures(deployment, input_tokens, output_tokens, context_tokens, band)
+    return capacity_within(figures, first_token_target_ms, total_target_ms, first_token_percentile)
+
+
+@dataclass(frozen=True)
+class LoadFigures:
+    """What one replica does for a request shape at each batch size it may run (leading axis `batches`), before
+    any latency target: the part of `capacity` that does not depend on the targets (advisor.engine.cost keeps it
+    while a search tries one target after another)."""
+
+    candidates: tuple[int, ...]
+    shape: tuple[int, ...]
+    batches: Any
+    memory_ok: Any
+    first_s: Any
+    p95_s: Any
+    total_s: Any
+    step: Any
+    saturated: Any  # requests/s with every slot always busy
+    prefill: Any  # one request alone
+    step_one: Any
+    tokens_out: Any
+
+
+def load_figures(
+    deployment: Deployment, input_tokens: Any, output_tokens: Any, context_tokens: Any, band: str = "expected"
+) -> LoadFigures:
+    """The target-free figures of `capacity` for one deployment, request shape and speed band."""
     tokens_in = np.asarray(input_tokens, dtype=float)
     tokens_out = np.asarray(output_tokens, dtype=float)
     context = np.asarray(context_tokens, dtype=float)
@@ -570,13 +621,40 @@ def capacity(
     if "first_token_ms" in measured:
         p95_s[0] = deployment.measured_first_token_s(tokens_in)
     total_s = first_s + tokens_out * step + (batches - 1) * busy
-    ok = memory_ok
-    if first_token_target_ms is not None:
-        checked = p95_s if first_token_percentile == "p95" else first_s
-        ok = ok & (checked * 1000 <= first_token_target_ms)
-    if total_target_ms is not None:
-        ok = ok & (total_s * 1000 <= total_target_ms)
-    rps = np.broadcast_to(batches / (batches * busy + tokens_out * step), full)
+    saturated = np.broadcast_to(batches / (batches * busy + tokens_out * step), full)
+    step_one = deployment.decode_step_s(kv_position, 1, band)
+    return LoadFigures(
+        candidates, shape, batches, memory_ok, first_s, p95_s, total_s, step, saturated, prefill, step_one, tokens_out
+    )
+
+
+def capacity_within(
+    figures: LoadFigures,
+    first_token_target_ms: float | None = None,
+    total_target_ms: float | None = None,
+    first_token_percentile: Literal["expected", "p95"] = "p95",
+) -> Capacity:
+    """`capacity` from its target-free figures: the load each batch may run at within the targets, and the batch
+    that serves the most requests/s."""
+    f = figures
+    shape, candidates = f.shape, f.candidates
+    if not shape:
+        return _capacity_within_one(f, first_token_target_ms, total_target_ms, first_token_percentile)
+    full = (len(candidates), *shape)
+    ok = f.memory_ok
+    ceiling = np.ones(full)
+    if first_token_target_ms is not None or total_target_ms is not None:
+        # Seconds the targets leave for waiting in the queue: the tighter of the two.
+        slack = np.full(full, np.inf)
+        if first_token_target_ms is not None:
+            checked = f.p95_s if first_token_percentile == "p95" else f.first_s
+            slack = np.minimum(slack, first_token_target_ms / 1000 - checked)
+        if total_target_ms is not None:
+            slack = np.minimum(slack, total_target_ms / 1000 - f.total_s)
+        for i, slots in enumerate(candidates):
+            ceiling[i] = utilisation_ceiling(slots, slack[i], f.saturated[i])
+        ok = ok & (ceiling > 0)
+    rps = f.saturated * ceiling
     # The batch with the most requests/s within the targets; on a tie the smaller batch (argmax takes the first).
     chosen = np.argmax(np.where(ok, rps, 0.0), axis=0)
 
@@ -586,16 +664,146 @@ def capacity(
         return np.take_along_axis(np.broadcast_to(values, full), chosen[None], axis=0)[0]
 
     meets = pick(ok) & (pick(rps) > 0)
+    wait_s = np.zeros(shape)
+    if first_token_target_ms is not None or total_target_ms is not None:
+        for i, slots in enumerate(candidates):  # the p95 wait at the load chosen, for the batch chosen
+            if shape or i == int(chosen):
+                wait_s = np.where(chosen == i, p95_wait_s(slots, ceiling[i], f.saturated[i]), wait_s)
     # Where nothing meets the targets, report the single-stream figures so the reader sees by how much.
-    step_one = deployment.decode_step_s(kv_position, 1, band)
-    first_one = prefill * 1000
-    best_rps = np.where(meets, pick(rps), 0.0)
-    best_batch = np.where(meets, pick(batches), 0.0)
-    best_first = np.where(meets, pick(first_s) * 1000, first_one)
-    best_total = np.where(meets, pick(total_s) * 1000, first_one + tokens_out * step_one * 1000)
-    best_tps = np.where(meets, 1.0 / pick(step), 1.0 / step_one)
-    best_p95 = np.where(meets, pick(p95_s) * 1000, p95_s[0] * 1000)
-    return Capacity(best_batch, best_rps, best_first, best_total, best_tps, meets, best_p95)
+    first_one = f.prefill * 1000
+    return Capacity(
+        batch=np.where(meets, pick(f.batches), 0.0),
+        requests_per_s=np.where(meets, pick(rps), 0.0),
+        first_token_ms=np.where(meets, pick(f.first_s) * 1000, first_one),
+        total_ms=np.where(meets, pick(f.total_s) * 1000, first_one + f.tokens_out * f.step_one * 1000),
+        tokens_per_s=np.where(meets, 1.0 / pick(f.step), 1.0 / f.step_one),
+        meets_latency=meets,
+        first_token_p95_ms=np.where(meets, pick(f.p95_s) * 1000, f.p95_s[0] * 1000),
+        saturation_rps=np.where(meets, pick(f.saturated), 0.0),
+        utilisation_ceiling=np.where(meets, pick(ceiling), 0.0),
+        p95_wait_ms=np.where(meets, wait_s * 1000, 0.0),
+    )
+
+
+def _capacity_within_one(
+    f: LoadFigures,
+    first_token_target_ms: float | None,
+    total_target_ms: float | None,
+    first_token_percentile: Literal["expected", "p95"],
+) -> Capacity:
+    """capacity_within for one request shape, in plain floats: the same arithmetic, in the same order, as the
+    array path (tests/test_fit.py checks they agree); a search over targets sizes hundreds of options this way."""
+    targeted = first_token_target_ms is not None or total_target_ms is not None
+    checked = f.p95_s if first_token_percentile == "p95" else f.first_s
+    best, best_rps, best_ceiling = 0, 0.0, 0.0
+    for i, slots in enumerate(f.candidates):
+        if not f.memory_ok[i]:
+            continue
+        saturated = float(f.saturated[i])
+        ceiling = 1.0
+        if targeted:
+            slack = math.inf
+            if first_token_target_ms is not None:
+                slack = min(slack, first_token_target_ms / 1000 - float(checked[i]))
+            if total_target_ms is not None:
+                slack = min(slack, total_target_ms / 1000 - float(f.total_s[i]))
+            ceiling = _ceiling_one(slots, slack, saturated)
+            if ceiling <= 0:
+                continue
+        if saturated * ceiling > best_rps:
+            best, best_rps, best_ceiling = i, saturated * ceiling, ceiling
+    if best_rps <= 0:  # nothing meets the targets: the single-stream figures, so the reader sees by how much
+        first_one = float(f.prefill) * 1000
+        zero = np.asarray(0.0)
+        return Capacity(
+            batch=zero,
+            requests_per_s=zero,
+            first_token_ms=np.asarray(first_one),
+            total_ms=np.asarray(first_one + float(f.tokens_out) * float(f.step_one) * 1000),
+            tokens_per_s=np.asarray(1.0 / float(f.step_one)),
+            meets_latency=np.bool_(False),
+            first_token_p95_ms=np.asarray(float(f.p95_s[0]) * 1000),
+            saturation_rps=zero,
+            utilisation_ceiling=zero,
+            p95_wait_ms=zero,
+        )
+    saturated = float(f.saturated[best])
+    wait = float(p95_wait_s(f.candidates[best], best_ceiling, saturated)) if targeted else 0.0
+    return Capacity(
+        batch=np.asarray(float(f.candidates[best])),
+        requests_per_s=np.asarray(best_rps),
+        first_token_ms=np.asarray(float(f.first_s[best]) * 1000),
+        total_ms=np.asarray(float(f.total_s[best]) * 1000),
+        tokens_per_s=np.asarray(1.0 / float(f.step[best])),
+        meets_latency=np.bool_(True),
+        first_token_p95_ms=np.asarray(float(f.p95_s[best]) * 1000),
+        saturation_rps=np.asarray(saturated),
+        utilisation_ceiling=np.asarray(best_ceiling),
+        p95_wait_ms=np.asarray(wait * 1000),
+    )
+
+
+def _ceiling_one(slots: int, slack_s: float, saturated_rps: float) -> float:
+    """utilisation_ceiling for one replica shape, in plain floats (np.interp's arithmetic)."""
+    if slack_s < 0:
+        return 0.0
+    wait, rho = _wait_lists(int(slots))
+    x = slack_s * saturated_rps
+    if x >= wait[-1]:
+        return rho[-1]
+    j = bisect.bisect_right(wait, x)  # wait[j - 1] <= x < wait[j]; wait[0] == 0 <= x
+    return rho[j - 1] + (x - wait[j - 1]) * (rho[j] - rho[j - 1]) / (wait[j] - wait[j - 1])
+
+
+@functools.cache
+def _wait_lists(slots: int) -> tuple[list[float], list[float]]:
+    wait, rho = _wait_table(slots)
+    return wait.tolist(), rho.tolist()
+
+
+@functools.cache
+def _wait_table(slots: int) -> tuple[np.ndarray, np.ndarray]:
+    """The p95 wait for a slot of an M/M/c queue with `slots` servers, in units of the mean time between
+    completions at saturation, at each utilisation of _UTILISATION_GRID; as (wait, utilisation) from the highest
+    utilisation with no p95 wait on, both strictly increasing (for np.interp either way).
+
+    Erlang C: a request waits with probability C = B / (1 - rho (1 - B)), B the Erlang B blocking probability
+    (recursion B_k = a B_(k-1) / (k + a B_(k-1)), a = rho c offered load), and then for an exponential time of rate
+    c mu (1 - rho); so P(wait > t) = C exp(-c mu (1 - rho) t), and the p95 wait is ln(C / 0.05) / (c mu (1 - rho)),
+    zero where C <= 0.05. c mu is the saturated rate."""
+    rho = _UTILISATION_GRID
+    offered = rho * slots
+    blocking = np.ones_like(rho)
+    for k in range(1, slots + 1):
+        blocking = offered * blocking / (k + offered * blocking)
+    waiting = blocking / (1 - rho * (1 - blocking))
+    with np.errstate(divide="ignore"):
+        wait = np.where(waiting > P95_WAIT_SHARE, np.log(waiting / P95_WAIT_SHARE) / (1 - rho), 0.0)
+    start = int(np.flatnonzero(wait == 0)[-1])
+    wait, rho = wait[start:], rho[start:]
+    rising = np.concatenate([[True], np.diff(wait) > 0])
+    return wait[rising], rho[rising]
+
+
+def utilisation_ceiling(slots: int, slack_s: Any, saturated_rps: Any) -> Any:
+    """The highest utilisation at which a replica of `slots` slots keeps its p95 wait for a slot within `slack_s`
+    seconds (0 when the slack is negative: the targets are missed even on an idle replica)."""
+    wait, rho = _wait_table(int(slots))
+    slack = np.asarray(slack_s, dtype=float)
+    with np.errstate(invalid="ignore"):
+        allowed = np.interp(slack * np.asarray(saturated_rps, dtype=float), wait, rho)
+    return np.where(slack >= 0, allowed, 0.0)
+
+
+def p95_wait_s(slots: int, utilisation: Any, saturated_rps: Any) -> Any:
+    """The p95 wait for a free slot, in seconds, on a replica of `slots` slots loaded to `utilisation` of its
+    `saturated_rps`: requests arriving at random (Poisson) and holding a slot for a random (exponential) time,
+    an M/M/c queue. Continuous batching frees a slot whenever any sequence ends, so its many slots absorb the
+    randomness that makes a one-slot server wait."""
+    wait, rho = _wait_table(int(slots))
+    rate = np.asarray(saturated_rps, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rate > 0, np.interp(utilisation, rho, wait, left=0.0, right=np.inf) / rate, np.inf)
 
 
 def replicas_needed(requests_per_day: Any, peak_factor: Any, hours_per_day: Any, replica_rps: Any) -> Any:

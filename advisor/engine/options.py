@@ -83,6 +83,7 @@ class Option:
     open_weight_model: str | None = None  # an API model whose weights are in the catalog: their id
     deployment_spec: Deployment | None = field(default=None, repr=False)  # self-hosted: what the fit estimate used
     est_first_token_p95_ms: float | None = None  # the slow end of the first-token estimate: compared with p95 targets
+    load_ceiling: float | None = None  # self-hosted: most a replica is loaded, as a share of flat out (fit.capacity)
     quality_score: float | None = None  # 0-100, advisor.engine.quality
     quality_basis: str = ""
     shared_hardware_usd: float = 0.0  # hybrid on one owned machine: the smaller side's hardware, billed once
@@ -497,6 +498,7 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload, catalo
         meets_latency=cost.meets_latency,
         deployment_spec=deployment,
         est_first_token_p95_ms=float(cost.capacity.first_token_p95_ms),
+        load_ceiling=float(cost.capacity.utilisation_ceiling),
         min_first_token_ms=float(
             deployment.measured_first_token_s(workload.input_tokens)
             if deployment.measured.get("first_token_ms")

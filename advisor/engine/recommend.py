@@ -49,8 +49,11 @@ MIN_VOLUME_SHOWN = 100.0
 there, and cents decide."""
 OPS_GRID_USD = (100.0, 300.0, 1_000.0, 3_000.0, 10_000.0, 30_000.0, 100_000.0)
 """Monthly staff and operations figures probed for the one that changes a self-hosted pick."""
-LATENCY_PROBES = 5
-"""Most re-decisions spent finding the first-token target that changes the pick."""
+LATENCY_HEADROOM = 16.0
+"""Without a target, the probes start at 16x the pick's p95 first token: a target that loose leaves a replica
+nearly flat out (fit.capacity), so the pick is today's."""
+LATENCY_REFINE_STEPS = 12
+"""Bisection steps for the first-token target that changes the pick (1% on a 100x range takes 9)."""
 BALANCED_BAND = 0.10
 """optimize_for balanced: options within 10% of the cheapest (of equal points) compete on quality."""
 VOLUME_GRID = np.logspace(0, 8, 17)
@@ -794,67 +797,58 @@ class _Engine:
     def latency_change(self, workload: Workload, result: WorkloadRecommendation, singles: list[Option]) -> list[Change]:
         """The p95 first-token target under which the pick changes, and what would be picked then.
 
-        For any target at or above the pick's own p95 first token its sizing, and so its cost, stay as they are;
-        tighter targets only make other options slower, dearer or excluded. So the candidates are the pick's p95
-        first token (below it the pick must shrink its batches or drop out) and, where the objective looks at
-        other options' costs (balanced), the p95 first tokens of cheaper options between it and today's target.
-        Each candidate is checked by deciding again just below it."""
+        A tighter target never makes an option cheaper: a self-hosted option must load its replicas less (the p95
+        wait for a free slot has less room; fit.capacity) or run smaller batches, and drops out below what an idle
+        replica manages. So the pick holds down to some target and has changed below the fastest first token it
+        can give; the edge between is bisected to 1%, from today's target (from far above the pick's p95 when
+        there is none). When the advisor chooses the hardware, the edge is confirmed by deciding from scratch on
+        both sides of it."""
         pick = result.pick
         if pick is None or pick.option.est_first_token_p95_ms is None:
             return []
         label = pick.option.label
         own = pick.option.est_first_token_p95_ms
         target = workload.latency_p95_first_token_ms
-        ceiling = target if target is not None else math.inf
-        candidates = {own}
-        # An option with more points that the pick displaced (beaten on every axis) is the candidate it was measured
-        # against: once a target rules that one out, the choice among the rest may change.
-        candidates |= {
-            r.option.est_first_token_p95_ms
-            for r in result.options
-            if r.viable
-            and r.score > pick.score
-            and r.option.est_first_token_p95_ms is not None
-            and own < r.option.est_first_token_p95_ms <= ceiling
-        }
-        if self.scenario.optimize_for == "balanced":
-            candidates |= {
-                r.option.est_first_token_p95_ms
-                for r in result.options
-                if r.viable
-                and r.cost < pick.cost
-                and r.option.est_first_token_p95_ms is not None
-                and own < r.option.est_first_token_p95_ms <= ceiling
-            }
-        tried = 0
-        for threshold in sorted(candidates, reverse=True):
-            while tried < LATENCY_PROBES:
-                tried += 1
-                after = self.decide_at_first_token(workload, max(threshold * 0.999, 1.0), singles, result)
-                if after.pick is None or after.pick.option.label != label:
-                    if self.scenario.hardware.profile is None:  # hardware chosen anew: check from scratch
-                        confirmed = self.latency_confirmed(workload, threshold, label)
-                        if confirmed is None:
-                            return []  # deciding from scratch disagrees: no sentence is better than a wrong one
-                        after = confirmed
-                    return [
-                        _change(
-                            "first_token_target",
-                            round(threshold, 1),
-                            after,
-                            f"A p95 first-token target under {threshold:,.0f} ms rules out {label}",
-                        )
-                    ]
-                # Still the pick, re-sized to start sooner: the next candidate is its new p95 first token.
-                shrunk = after.pick.option.est_first_token_p95_ms
-                if threshold != own or shrunk is None or shrunk >= threshold:
-                    break
-                threshold = own = shrunk
-        return []
+
+        def changed(probe: float) -> bool:
+            after = self.decide_at_first_token(workload, probe, singles, result)
+            return after.pick is None or after.pick.option.label != label
+
+        # Under the fastest first token the pick can give (one request alone; its own p95 for an API) it drops out,
+        # so the pick has changed there; above, bisect between that and a target that keeps it.
+        fastest = min(own, pick.option.min_first_token_ms or own) * 0.999
+        if target is not None:
+            inside = target
+        else:
+            inside = own * LATENCY_HEADROOM
+            if changed(inside):
+                return []  # already changed far above the pick's p95: any target would change it
+        if fastest >= inside:
+            return []
+        edge = _bisect(changed, inside, fastest, LATENCY_REFINE_STEPS)
+        # `edge` changes the pick and a target 1% above it does not. Where the pick drops out at its own p95 (an API,
+        # or a replica already at its smallest load), that is the exact edge.
+        threshold = own if edge <= own < inside and changed(own * 0.999) else edge
+        if self.scenario.hardware.profile is None:  # hardware chosen anew: check from scratch
+            confirmed = self.latency_confirmed(workload, threshold, label)
+            if confirmed is None:
+                return []  # deciding from scratch disagrees: no sentence is better than a wrong one
+            after = confirmed
+        else:
+            after = self.decide_at_first_token(workload, threshold * 0.999, singles, result)
+        return [
+            _change(
+                "first_token_target",
+                round(threshold, 1),
+                after,
+                f"A p95 first-token target under {threshold:,.0f} ms rules out {label}",
+            )
+        ]
 
     def latency_confirmed(self, workload: Workload, threshold: float, label: str) -> WorkloadRecommendation | None:
         """Deciding from scratch just under the threshold changes the pick and just over it keeps it: then the
-        decision just under it (what the pick would be), else None."""
+        decision just under it (what the pick would be), else None. "Just over" is 2% over: the edge is bisected
+        to 1%."""
 
         def at(target: float) -> WorkloadRecommendation:
             return self.redecide(workload.model_copy(update={"latency_p95_first_token_ms": target}))
@@ -862,7 +856,7 @@ class _Engine:
         under = at(threshold * 0.999)
         if under.pick is not None and under.pick.option.label == label:
             return None
-        over = at(threshold * 1.001)
+        over = at(threshold * 1.02)
         return under if over.pick is not None and over.pick.option.label == label else None
 
     def decide_at_first_token(
@@ -870,11 +864,11 @@ class _Engine:
     ) -> WorkloadRecommendation:
         """Decide again with a p95 first-token target of `target` ms, each model on the hardware chosen for it.
 
-        Only self-hosted options whose p95 first token misses the new target are sized again (the others' batch
-        sizes still meet it, and no larger batch met the looser target), and of those only the ones that could
-        still be picked: resizing makes an option slower to serve and dearer, never cheaper, so one already dearer
-        than the re-sized pick (10% more under balanced) with no more points than the pick cannot win. Under
-        optimize_for latency every one is sized again."""
+        Self-hosted options are sized again (a tighter target loads each replica less and may shrink its batch),
+        but only the ones that could still be picked: resizing makes an option slower to serve and dearer, never
+        cheaper, so one already dearer than the re-sized pick (10% more under balanced) with no more points than
+        the pick cannot win; the hard rule decides on it as it is. Under optimize_for latency every one is sized
+        again."""
         tighter = workload.model_copy(update={"latency_p95_first_token_ms": target})
         scenario = self.scenario.model_copy(
             update={"workloads": [tighter if w.name == workload.name else w for w in self.scenario.workloads]}
@@ -884,10 +878,12 @@ class _Engine:
         points = {id(r.option): r.score for r in result.options}
         volume, assumptions = workload.requests_per_day, scenario.assumptions
 
-        def misses(o: Option) -> bool:
-            return o.is_self_hosted and o.est_first_token_p95_ms is not None and o.est_first_token_p95_ms > target
+        def sized_by_target(o: Option) -> bool:
+            return o.is_self_hosted and o.est_first_token_p95_ms is not None
 
-        new_pick = resized(pick.option, scenario, tighter, self.catalog) if misses(pick.option) else pick.option
+        new_pick = (
+            resized(pick.option, scenario, tighter, self.catalog) if sized_by_target(pick.option) else pick.option
+        )
         band = 1 + BALANCED_BAND if self.scenario.optimize_for == "balanced" else 1.0
         ceiling = new_pick.usd_at(volume, tighter, assumptions, "expected") * band
 
@@ -900,10 +896,10 @@ class _Engine:
         for o in singles:
             if o is pick.option:
                 again.append(new_pick)
-            elif misses(o) and worth_resizing(o):
+            elif sized_by_target(o) and worth_resizing(o):
                 again.append(resized(o, scenario, tighter, self.catalog))
             else:
-                again.append(o)  # meets the target as sized, or cannot win: the hard rule decides on it as it is
+                again.append(o)  # an API, or cannot win: the hard rule decides on it as it is
         context = self.context(scenario, tighter)
         return self.decide(scenario, tighter, again, context, self.exclusions(again, context))
 

@@ -46,6 +46,7 @@ TABLE_COLUMNS = (
     "ops_usd",
     "api_usd",
     "utilisation",
+    "max_load",
     "est_first_token_ms",
     "est_tokens_per_s",
     "meets_latency",
@@ -55,7 +56,10 @@ TABLE_COLUMNS = (
     "replica_cost_usd",
     "capacity_requests_per_day",
 )
-"""Columns of workload_cost_table, in order. `kind` is api or self_hosted; `size_class` is slm or llm."""
+"""Columns of workload_cost_table, in order. `kind` is api or self_hosted; `size_class` is slm or llm. For self-hosted
+rows `max_load` is the share of a replica's flat-out rate it is sized to (under 1 with latency targets: requests
+arrive at random and must find a free slot soon enough; advisor.engine.fit.capacity) and `utilisation` the mean
+load over that sized capacity."""
 
 
 def single_options(
@@ -103,6 +107,7 @@ def option_row(option: Option, scenario: Scenario, workload: Workload) -> dict[s
         "per_mtok_usd": per_request / (workload.input_tokens + workload.output_tokens) * 1e6,
         **split,
         "utilisation": mean_rps / (replicas * replica_rps) if own and replicas and replica_rps > 0 else None,
+        "max_load": option.load_ceiling if own else None,
         "est_first_token_ms": option.est_first_token_ms,
         "est_tokens_per_s": option.est_tokens_per_s,
         "meets_latency": option.meets_latency,
