@@ -554,12 +554,15 @@ def capacity(
     The first-token target is a p95 target (the scenario's latency_p95_first_token_ms), so by default it is checked
     against the p95 estimate; `first_token_percentile="expected"` checks the expected figure instead.
 
-    Under latency targets a replica is not sized to run flat out: requests arrive at random, and when every slot is
-    busy a new one waits. The batch's slots are the servers of an M/M/c queue (see `p95_wait_s`); the replica is
-    loaded only up to the utilisation at which the p95 wait still fits in what the targets leave
-    (`Capacity.utilisation_ceiling`), and `requests_per_s` is that share of the saturated rate. A llama.cpp replica
-    with a few slots then runs well below saturation; a batching engine's 256 slots absorb the randomness almost
-    whole. Without targets the replica is sized at saturation, as a benchmark at an unbounded rate measures it.
+    Under latency targets a replica is not sized to run flat out: requests arrive at random and queue twice. When
+    every slot is busy a new one waits for a slot: the batch's slots are the servers of an M/M/c queue (see
+    `p95_wait_s`). And its prefill waits for the device, busy with the others' prefills and decode steps that
+    long: an M/M/1 queue whose service is the request's own prefill plus one decode step, at the replica's
+    utilisation. The replica is loaded only up to the utilisation at which the longer p95 wait still fits in what
+    the targets leave (`Capacity.utilisation_ceiling`), and `requests_per_s` is that share of the saturated rate. A
+    llama.cpp replica with a few slots is bound by the first (its slots are held for whole requests); a batching
+    engine's 256 slots absorb that randomness, and the second binds. Without targets the replica is sized at
+    saturation, as a benchmark at an unbounded rate measures it.
     Works element-wise over array inputs (for grids).
     """
     figures = load_figures(deployment, input_tokens, output_tokens, context_tokens, band)
@@ -581,6 +584,7 @@ class LoadFigures:
     total_s: Any
     step: Any
     saturated: Any  # requests/s with every slot always busy
+    own_work_s: Any  # device time of a request's own prefill plus one decode step: what it queues for
     prefill: Any  # one request alone
     step_one: Any
     tokens_out: Any
@@ -622,9 +626,22 @@ def load_figures(
         p95_s[0] = deployment.measured_first_token_s(tokens_in)
     total_s = first_s + tokens_out * step + (batches - 1) * busy
     saturated = np.broadcast_to(batches / (batches * busy + tokens_out * step), full)
+    own_work = np.broadcast_to(busy + step, full)
     step_one = deployment.decode_step_s(kv_position, 1, band)
     return LoadFigures(
-        candidates, shape, batches, memory_ok, first_s, p95_s, total_s, step, saturated, prefill, step_one, tokens_out
+        candidates,
+        shape,
+        batches,
+        memory_ok,
+        first_s,
+        p95_s,
+        total_s,
+        step,
+        saturated,
+        own_work,
+        prefill,
+        step_one,
+        tokens_out,
     )
 
 
@@ -652,7 +669,10 @@ def capacity_within(
         if total_target_ms is not None:
             slack = np.minimum(slack, total_target_ms / 1000 - f.total_s)
         for i, slots in enumerate(candidates):
-            ceiling[i] = utilisation_ceiling(slots, slack[i], f.saturated[i])
+            ceiling[i] = np.minimum(
+                utilisation_ceiling(slots, slack[i], f.saturated[i]),
+                utilisation_ceiling(1, slack[i], 1.0 / f.own_work_s[i]),
+            )
         ok = ok & (ceiling > 0)
     rps = f.saturated * ceiling
     # The batch with the most requests/s within the targets; on a tie the smaller batch (argmax takes the first).
@@ -668,7 +688,7 @@ def capacity_within(
     if first_token_target_ms is not None or total_target_ms is not None:
         for i, slots in enumerate(candidates):  # the p95 wait at the load chosen, for the batch chosen
             if shape or i == int(chosen):
-                wait_s = np.where(chosen == i, p95_wait_s(slots, ceiling[i], f.saturated[i]), wait_s)
+                wait_s = np.where(chosen == i, _p95_wait_at(slots, ceiling[i], f, i), wait_s)
     # Where nothing meets the targets, report the single-stream figures so the reader sees by how much.
     first_one = f.prefill * 1000
     return Capacity(
@@ -707,7 +727,7 @@ def _capacity_within_one(
                 slack = min(slack, first_token_target_ms / 1000 - float(checked[i]))
             if total_target_ms is not None:
                 slack = min(slack, total_target_ms / 1000 - float(f.total_s[i]))
-            ceiling = _ceiling_one(slots, slack, saturated)
+            ceiling = min(_ceiling_one(slots, slack, saturated), _ceiling_one(1, slack, 1.0 / float(f.own_work_s[i])))
             if ceiling <= 0:
                 continue
         if saturated * ceiling > best_rps:
@@ -728,7 +748,7 @@ def _capacity_within_one(
             p95_wait_ms=zero,
         )
     saturated = float(f.saturated[best])
-    wait = float(p95_wait_s(f.candidates[best], best_ceiling, saturated)) if targeted else 0.0
+    wait = float(_p95_wait_at(f.candidates[best], best_ceiling, f, best)) if targeted else 0.0
     return Capacity(
         batch=np.asarray(float(f.candidates[best])),
         requests_per_s=np.asarray(best_rps),
@@ -741,6 +761,14 @@ def _capacity_within_one(
         utilisation_ceiling=np.asarray(best_ceiling),
         p95_wait_ms=np.asarray(wait * 1000),
     )
+
+
+def _p95_wait_at(slots: int, utilisation: Any, f: LoadFigures, i: int) -> Any:
+    """The p95 wait before a request's prefill starts at `utilisation` of batch candidate `i`: the longer of the
+    wait for a free slot and the wait for the device (see capacity)."""
+    for_slot = p95_wait_s(slots, utilisation, f.saturated[i])
+    for_device = p95_wait_s(1, utilisation, 1.0 / np.asarray(f.own_work_s[i]))
+    return np.maximum(for_slot, for_device)
 
 
 def _ceiling_one(slots: int, slack_s: float, saturated_rps: float) -> float:

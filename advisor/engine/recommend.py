@@ -886,9 +886,14 @@ class _Engine:
         )
         band = 1 + BALANCED_BAND if self.scenario.optimize_for == "balanced" else 1.0
         ceiling = new_pick.usd_at(volume, tighter, assumptions, "expected") * band
+        # The pick itself may miss the new target (an API's p95, or a replica that cannot start in time): then any
+        # of the others may take its place, and how they compare depends on their own re-sizing.
+        pick_holds = new_pick.meets_latency and (
+            new_pick.est_first_token_p95_ms is None or new_pick.est_first_token_p95_ms <= target
+        )
 
         def worth_resizing(o: Option) -> bool:
-            if self.scenario.optimize_for == "latency" or points.get(id(o), 0.0) > pick.score:
+            if not pick_holds or self.scenario.optimize_for == "latency" or points.get(id(o), 0.0) > pick.score:
                 return True
             return o.usd_at(volume, tighter, assumptions, "expected") <= ceiling
 
