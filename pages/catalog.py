@@ -29,6 +29,7 @@ from advisor.present.catalog_view import (
     headroom_text,
     memory_figure,
     params_label,
+    rent_rows,
     with_details,
 )
 from advisor.present.words import gb, hardware_label, humanize, ms, plain, tokens_per_s
@@ -273,6 +274,16 @@ def hardware_tab() -> None:
             "cloud_usd_per_hour": st.column_config.NumberColumn(
                 "Rent ($/h)", format="$%.2f", help=HARDWARE_HELP["cloud_usd_per_hour"]
             ),
+            "rent_hyperscaler": st.column_config.TextColumn(
+                "Hyperscaler ($/h)", help="Published on-demand rents per device from AWS, Azure and Google Cloud."
+            ),
+            "rent_neocloud": st.column_config.TextColumn(
+                "Neocloud ($/h)", help="Rents from GPU clouds: Lambda, CoreWeave, Crusoe, Nebius, RunPod Secure ..."
+            ),
+            "rent_marketplace": st.column_config.TextColumn(
+                "Marketplace ($/h)", help="Rents from marketplaces: RunPod Community Cloud, Vast.ai, TensorDock."
+            ),
+            "rents_as_of": st.column_config.TextColumn("Rents as of", help="When the published rents were read."),
             "source": st.column_config.LinkColumn(
                 "Source", display_text="spec sheet", help="Source of the memory figure."
             ),
@@ -280,6 +291,22 @@ def hardware_tab() -> None:
         },
         "cat_hw_table",
     )
+    rents = rent_rows(catalog(), search or None)
+    if rents:
+        with st.expander(f"Published rents behind the bands ({len(rents)})", icon=":material/receipt_long:"):
+            st.caption(
+                "Each card's on-demand rents per device-hour, by provider class. Choosing a class under the "
+                "questionnaire's assumptions prices a rented card at its class's median; a card without a rent from "
+                "that class keeps its named offer."
+            )
+            for card in dict.fromkeys(row["hardware"] for row in rents):
+                lines = [
+                    f"- {row['provider_class']}: {plain(row['provider'])}, {plain(row['offer'])}: "
+                    f"**{row['usd_per_hour']:.2f} USD/h**, {plain(row['as_of'])} ([read in]({row['source']}))"
+                    for row in rents
+                    if row["hardware"] == card
+                ]
+                st.markdown(f"**{plain(card)}**\n\n" + "\n".join(lines))
 
 
 def band_table(fit: FitResult) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from advisor.present.questionnaire import (
     MORE_NUMBERS,
     OWNERSHIP_WORDS,
     QUALITY_WORDS,
+    RENT_CLASS_WORDS,
     SCENARIO_LEVEL,
     WORKLOAD_FIELDS,
     Number,
@@ -50,7 +51,7 @@ from advisor.present.words import (
     humanize,
     plain,
 )
-from advisor.schema.scenario import PRIVACY_MEANINGS, Constraints, HardwareChoice, Scenario, Workload
+from advisor.schema.scenario import PRIVACY_MEANINGS, Assumptions, Constraints, HardwareChoice, Scenario, Workload
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
 
 require_entrypoint()
@@ -428,6 +429,14 @@ def hardware_section() -> None:
             for column, field in zip(columns, MONEY_NUMBERS, strict=True):
                 with column:
                     number(field, skey(field.name))
+            st.selectbox(
+                "Rent from",
+                list(RENT_CLASS_WORDS),
+                format_func=RENT_CLASS_WORDS.__getitem__,
+                key=skey("rent_class"),
+                help=Assumptions.model_fields["rent_class"].description,
+            )
+            inline_problem(skey("rent_class"))
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------

@@ -102,10 +102,12 @@ def devices_monthly_cost(
         hardware = profile.purchase_usd * devices / assumptions.amortization_months
         energy = profile.power_w * devices / 1000 * hours * assumptions.electricity_usd_per_kwh
         return ReplicaCost(hardware, energy)
-    if profile.cloud_usd_per_hour is None:
+    # The median rent of assumptions.rent_class where the card has rents from that class, else its named offer.
+    rent = profile.rent_usd_per_hour(assumptions.rent_class)
+    if rent is None:
         raise PriceError(f"hardware.ownership: {profile.id} has no hourly rent; choose owned")
     # Electricity is inside the hourly rent.
-    return ReplicaCost(profile.cloud_usd_per_hour * devices * hours, 0.0)
+    return ReplicaCost(rent * devices * hours, 0.0)
 
 
 def has_price(deployment: Deployment, ownership: Ownership) -> bool:

@@ -15,6 +15,7 @@ from advisor.engine.api_latency import latency_basis
 from advisor.engine.fit import QUANT_PREFERENCE, FitResult, best_quant, fit_deployment, make_deployment
 from advisor.errors import FitError, UnknownIdError
 from advisor.present.words import gb
+from advisor.schema.catalog import RENT_CLASSES, HardwareProfile, RentClass
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -37,6 +38,61 @@ HARDWARE_KIND_LABELS = {
     "cpu": "CPU",
     "edge": "Edge device",
 }
+
+
+RENT_CLASS_LABELS: dict[str, str] = {
+    "hyperscaler": "Hyperscaler (AWS, Azure, Google Cloud)",
+    "neocloud": "Neocloud (Lambda, CoreWeave, RunPod Secure ...)",
+    "marketplace": "Marketplace (RunPod Community, Vast.ai ...)",
+}
+"""How each rent class (assumptions.rent_class) is named to people."""
+
+
+def rent_band_text(profile: HardwareProfile, provider_class: RentClass) -> str | None:
+    """A class's rents per device-hour as "low-high" USD ("1.09-2.25"), one figure when they agree; None: no rent."""
+    band = profile.rent_band(provider_class)
+    if band is None:
+        return None
+    low, high = f"{band.low:.2f}", f"{band.high:.2f}"
+    return low if low == high else f"{low}-{high}"
+
+
+def rents_as_of(profile: HardwareProfile) -> str | None:
+    """When a card's rents were read: the oldest and newest dates ("2025-03-06 to 2026-11-16"), and how many are
+    undated; None when it has no rents."""
+    if not profile.rents:
+        return None
+    dated = sorted(r.as_of for r in profile.rents if not r.as_of.startswith("undated"))
+    undated = len(profile.rents) - len(dated)
+    parts = []
+    if dated:
+        parts.append(dated[0] if dated[0] == dated[-1] else f"{dated[0]} to {dated[-1]}")
+    if undated:
+        parts.append(f"{undated} undated")
+    return "; ".join(parts)
+
+
+def rent_rows(catalog: Catalog | None = None, search: str | None = None) -> list[Row]:
+    """One row per published rent (card, class, provider, offer, USD/h, date, source): what the bands are made of."""
+    cat = catalog or default_catalog()
+    rows: list[Row] = [
+        {
+            "hardware": h.id,
+            "provider_class": r.provider_class,
+            "provider": r.provider,
+            "offer": r.offer,
+            "usd_per_hour": r.usd_per_hour,
+            "as_of": r.as_of,
+            "source": r.source,
+            "origin": r.origin,
+        }
+        for h in sorted(cat.hardware.values(), key=lambda h: (h.kind, h.memory_gb, h.id))
+        for r in sorted(h.rents, key=lambda r: (RENT_CLASSES.index(r.provider_class), r.usd_per_hour))
+    ]
+    if search:
+        needle = search.lower()
+        rows = [row for row in rows if any(needle in str(value).lower() for value in row.values())]
+    return rows
 
 
 def distinct(rows: Iterable[Row], column: str) -> list[str]:
@@ -336,6 +392,8 @@ def catalog_rows(kind: str, catalog: Catalog | None = None, search: str | None =
                 "power_w": h.power_w,
                 "purchase_usd": h.purchase_usd,
                 "cloud_usd_per_hour": h.cloud_usd_per_hour,
+                **{f"rent_{cls}": rent_band_text(h, cls) for cls in RENT_CLASSES},
+                "rents_as_of": rents_as_of(h),
             }
             for h in profiles
         ]

@@ -119,6 +119,14 @@ DEPLOYMENT_WORDS = {
     "api_only": "API only — we will not host a model ourselves",
 }
 OWNERSHIP_WORDS = {"rented": "Rent it (cloud, per hour)", "owned": "Own it (buy, amortised)"}
+NAMED_OFFER = "named"
+"""The "Rent from" choice meaning assumptions.rent_class null: each card's one named offer."""
+RENT_CLASS_WORDS = {
+    NAMED_OFFER: "Each card's named offer (the catalog's default)",
+    "hyperscaler": "A hyperscaler (AWS, Azure, Google Cloud): median published rent",
+    "neocloud": "A GPU cloud (Lambda, CoreWeave, RunPod Secure ...): median published rent",
+    "marketplace": "A marketplace (RunPod Community, Vast.ai ...): median published rent",
+}
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,7 @@ def draft_from_scenario(scenario: Scenario) -> dict[str, Any]:
     }
     for number in MONEY_NUMBERS:
         values[skey(number.name)] = as_number(getattr(scenario.assumptions, number.name), number.integer)
+    values[skey("rent_class")] = scenario.assumptions.rent_class or NAMED_OFFER
     for slot, workload in enumerate(scenario.workloads):
         values.update(workload_values(slot, workload.model_dump()))
     return {"slots": list(range(len(scenario.workloads))), "values": values, "base": scenario.model_dump_json()}
@@ -268,10 +277,17 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
         "assumptions": {
             "currency": currency,
             **{number.name: values[skey(number.name)] for number in MONEY_NUMBERS},
+            "rent_class": rent_class_value(values.get(skey("rent_class"), NAMED_OFFER)),
         },
         "phase": values.get(skey("phase"), "production"),
         "optimize_for": values.get(skey("optimize_for"), "balanced"),
     }
+
+
+def rent_class_value(choice: Any) -> Any:
+    """The "Rent from" widget's choice as assumptions.rent_class: the named offer is null; anything else is passed on
+    for the scenario to validate."""
+    return None if choice in (None, NAMED_OFFER) else choice
 
 
 def problem_keys(draft: dict[str, Any], problems: dict[str, str]) -> dict[str, str]:

@@ -338,7 +338,14 @@ def input_rows(scenario: Scenario, names: Names) -> list[dict[str, Any]]:
     add("Assumptions", "Electricity", a.electricity_usd_per_kwh, "USD/kWh")
     add("Assumptions", "Owned hardware written off over", a.amortization_months, "months")
     add("Assumptions", "Staff and maintenance for self-hosting", a.ops_usd_per_month, "USD/month")
+    if a.rent_class is not None:
+        add("Assumptions", "Rented GPUs priced at", rent_class_words(a.rent_class))
     return rows
+
+
+def rent_class_words(rent_class: str) -> str:
+    """assumptions.rent_class in words, for the inputs."""
+    return f"the median published {rent_class} rent per card (the card's named offer where it has no {rent_class} rent)"
 
 
 OPTION_COLUMNS = (
@@ -472,6 +479,20 @@ def price_rows(recommendation: Recommendation, names: Names) -> list[dict[str, A
         except AdvisorError:
             continue
         key = "purchase" if ownership == "owned" else "cloud"
+        rent_class = recommendation.scenario.assumptions.rent_class
+        class_rents = profile.rents_of(rent_class) if rent_class is not None else []
+        offer, as_of = profile.cloud_offer or "", profile.as_of
+        source = profile.sources.get(key) or profile.sources.get("cloud") or ""
+        if class_rents:
+            # The rent the costs used: the class's median, made of these offers.
+            offer = f"median of {len(class_rents)} {rent_class} rents: " + "; ".join(
+                f"{r.provider} {r.usd_per_hour:g}" for r in class_rents
+            )
+            dated = sorted(r.as_of for r in class_rents if not r.as_of.startswith("undated"))
+            undated = len(class_rents) - len(dated)
+            spans = [dated[0] if dated[0] == dated[-1] else f"{dated[0]} to {dated[-1]}"] if dated else []
+            as_of = "; ".join([*spans, *([f"{undated} undated"] if undated else [])])
+            source = "; ".join(dict.fromkeys(r.source for r in class_rents))
         rows.append(
             {
                 "Kind": "Hardware purchase" if ownership == "owned" else "Hardware rent",
@@ -479,11 +500,11 @@ def price_rows(recommendation: Recommendation, names: Names) -> list[dict[str, A
                 "Input (USD per 1M tokens)": None,
                 "Cached input (USD per 1M tokens)": None,
                 "Output (USD per 1M tokens)": None,
-                "Rent (USD/hour per device)": profile.cloud_usd_per_hour,
+                "Rent (USD/hour per device)": profile.rent_usd_per_hour(rent_class),
                 "Purchase (USD per device)": profile.purchase_usd,
-                "Offer": profile.cloud_offer or "",
-                "As of": profile.as_of,
-                "Source": profile.sources.get(key) or profile.sources.get("cloud") or "",
+                "Offer": offer,
+                "As of": as_of,
+                "Source": source,
                 "Id": hardware_id,
             }
         )
@@ -769,6 +790,8 @@ def _inputs(scenario: Scenario, names: Names) -> str:
         f"Electricity {usd(a.electricity_usd_per_kwh, cents=True)} per kWh; staff and maintenance for "
         f"self-hosting {money(a.ops_usd_per_month)} a month.",
     ]
+    if a.rent_class is not None:
+        items.append(f"Rented GPUs priced at {rent_class_words(a.rent_class)}.")
     parts.append(
         '<div class="keep"><h3>For every workload</h3><ul>' + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul></div>"
     )

@@ -7,6 +7,7 @@ figures (or groups of figures) it backs, and a validator refuses an entry whose 
 from __future__ import annotations
 
 import re
+import statistics
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -193,6 +194,37 @@ class QuantFile(Record):
 
 HardwareKind = Literal["cpu", "apple_silicon", "consumer_gpu", "datacenter_gpu", "edge"]
 
+RentClass = Literal["hyperscaler", "neocloud", "marketplace"]
+"""Who rents a GPU out: a hyperscaler (AWS, Azure, Google Cloud: whole VMs, list prices), a neocloud (GPU clouds such
+as Lambda, CoreWeave, Crusoe, Nebius, Hyperstack, RunPod Secure Cloud) or a marketplace (hosts' own machines listed
+for rent: RunPod Community Cloud, Vast.ai, TensorDock)."""
+
+RENT_CLASSES: tuple[RentClass, ...] = ("hyperscaler", "neocloud", "marketplace")
+
+RENT_DATE_PATTERN = r"^(\d{4}-\d{2}(-\d{2})?|undated, read \d{4}-\d{2})$"
+
+
+class Rent(Record):
+    """One published on-demand rent for one device of a card, with the document it was read in and its date."""
+
+    provider_class: RentClass = Field(description="hyperscaler, neocloud or marketplace (see RentClass).")
+    provider: str = Field(min_length=1, description="Who rents it out, e.g. AWS, Lambda, RunPod Community Cloud.")
+    offer: str = Field(min_length=1, description="The offer as the provider names it: instance type, tier, region.")
+    usd_per_hour: float = Field(
+        gt=0, description="On-demand rent per device, USD/h (an 8-GPU instance's price divided by 8)."
+    )
+    as_of: str = Field(
+        pattern=RENT_DATE_PATTERN,
+        description="When the price was read or published, YYYY-MM-DD (or YYYY-MM); 'undated, read YYYY-MM' when "
+        "the document carries no date.",
+    )
+    source: str = Field(pattern=r"^https?://", description="URL of the document the figure was actually read in.")
+    origin: str | None = Field(
+        default=None,
+        min_length=4,
+        description="The vendor page or API the figure comes from, when `source` is a transcription of it.",
+    )
+
 
 class HardwareProfile(Record):
     """A machine or accelerator a local / self-hosted model can run on."""
@@ -218,6 +250,11 @@ class HardwareProfile(Record):
     purchase_usd: float | None = Field(default=None, gt=0, description="Purchase price (list / launch), USD.")
     cloud_usd_per_hour: float | None = Field(default=None, gt=0, description="On-demand rent per device, USD/h.")
     cloud_offer: str | None = Field(default=None, description="Which offer the hourly rate is, e.g. instance type.")
+    rents: list[Rent] = Field(
+        default_factory=list,
+        description="Published on-demand rents per device from hyperscalers, neoclouds and marketplaces, each with its "
+        "source and date; `assumptions.rent_class` prices a rented card at its class's median.",
+    )
     as_of: str = Field(pattern=r"^\d{4}-\d{2}$", description="Month the prices were read, YYYY-MM.")
     sources: dict[str, str] = Field(
         description="Keys: memory, bandwidth, fp16_tflops, power (+ purchase, cloud, usable_memory)."
@@ -245,7 +282,34 @@ class HardwareProfile(Record):
         )
         if (self.cloud_usd_per_hour is None) != (self.cloud_offer is None):
             raise ValueError(f"{self.id}: cloud_usd_per_hour and cloud_offer go together")
+        if self.rents and self.cloud_usd_per_hour is None:
+            # Without a named offer a class the card has no rent for would leave it unpriced.
+            raise ValueError(f"{self.id}: rents need a default cloud_usd_per_hour / cloud_offer too")
         return self
+
+    def rents_of(self, provider_class: RentClass) -> list[Rent]:
+        """The card's rents from one provider class, cheapest first."""
+        return sorted((r for r in self.rents if r.provider_class == provider_class), key=lambda r: r.usd_per_hour)
+
+    def rent_band(self, provider_class: RentClass) -> Band | None:
+        """low = the cheapest rent of the class, expected = the median, high = the dearest; None without one."""
+        prices = [r.usd_per_hour for r in self.rents_of(provider_class)]
+        if not prices:
+            return None
+        return Band(low=prices[0], expected=statistics.median(prices), high=prices[-1])
+
+    def rent_usd_per_hour(self, provider_class: RentClass | None = None) -> float | None:
+        """USD per device-hour when rented from `provider_class`.
+
+        None: the card's one named offer (`cloud_usd_per_hour`). A class: the median of the card's rents from that
+        class. A class the card has no rent for falls back to the named offer, so choosing a class never makes a
+        rentable card unrentable (and a card with no named offer stays unpriced: None).
+        """
+        if provider_class is not None:
+            band = self.rent_band(provider_class)
+            if band is not None:
+                return band.expected
+        return self.cloud_usd_per_hour
 
 
 class HardwareFile(Record):

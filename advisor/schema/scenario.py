@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from advisor.errors import UnknownIdError
 from advisor.schema.base import Strict, printable_text
+from advisor.schema.catalog import RentClass
 from advisor.schema.vocabulary import Capability
 
 Privacy = Literal["public", "internal", "confidential", "regulated", "air_gapped"]
@@ -246,6 +247,13 @@ class Assumptions(Strict):
         default=0, ge=0, le=1e9, description="Staff and maintenance share for self-hosting, USD per month."
     )
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="Currency reports are shown in.")
+    rent_class: RentClass | None = Field(
+        default=None,
+        description="Who rented GPUs come from: hyperscaler (AWS, Azure, Google Cloud), neocloud (Lambda, CoreWeave, "
+        "RunPod Secure Cloud...) or marketplace (RunPod Community Cloud, Vast.ai...): each card is priced at the "
+        "median of its published rents from that class, or at its named offer where it has none from it. Empty: "
+        "each card's one named offer (`advisor catalog hardware`).",
+    )
 
 
 class Scenario(Strict):
