@@ -64,8 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    catalog = commands.add_parser("catalog", help="list open-weight models, API models, hardware or task kinds")
-    catalog.add_argument("kind", choices=("models", "api-models", "hardware", "tasks"))
+    catalog = commands.add_parser(
+        "catalog", help="list open-weight models, API models, hardware, task kinds or serving engines"
+    )
+    catalog.add_argument("kind", choices=("models", "api-models", "hardware", "tasks", "engines"))
     catalog.add_argument("--search", metavar="TEXT", help="keep rows containing TEXT (case-insensitive)")
     catalog.add_argument("--all", action="store_true", help="api-models: every priced model, not only curated ones")
     catalog.add_argument("--gguf", action="append", metavar="PATH", help="models: add the model in a local GGUF file")
@@ -88,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument(
         "--prompt", type=_positive_int, default=None, metavar="N", help="prompt tokens for first-token time"
+    )
+    fit.add_argument(
+        "--engine",
+        default=None,
+        metavar="ENGINE",
+        help="serving engine, e.g. llama.cpp or vllm (`advisor catalog engines`; default: the hardware kind's)",
     )
     _format_arg(fit)
 
@@ -320,15 +328,16 @@ def _api_model_rows(catalog: Catalog, show_all: bool, search: str | None) -> lis
 
 def cmd_fit(args: argparse.Namespace) -> None:
     from advisor.data.catalog import default_catalog
-    from advisor.engine.fit import best_quant, estimate_fit, fit_deployment, models_that_fit
+    from advisor.engine.fit import best_quant, engine_name, estimate_fit, fit_deployment, models_that_fit
 
     catalog = default_catalog()
+    engine = catalog.resolve_engine_id(args.engine) if args.engine else None
     if args.model and args.model.lower().endswith(".gguf"):
         catalog, model_entry, file_quant = catalog.with_gguf(args.model)
         args.model = model_entry.id
         args.quant = args.quant or file_quant
     if args.model is None:
-        results = models_that_fit(args.hardware, args.context, args.concurrency, args.count, catalog)
+        results = models_that_fit(args.hardware, args.context, args.concurrency, args.count, catalog, engine)
         rows = [
             {
                 "model": r.model,
@@ -351,25 +360,39 @@ def cmd_fit(args: argparse.Namespace) -> None:
         return
     if args.quant:
         result = estimate_fit(
-            args.model, args.hardware, args.quant, args.context, args.concurrency, args.prompt, args.count, catalog
+            args.model,
+            args.hardware,
+            args.quant,
+            args.context,
+            args.concurrency,
+            args.prompt,
+            args.count,
+            catalog,
+            engine,
         )
     else:
         model = catalog.model(args.model)
         profile = catalog.hardware_profile(args.hardware)
-        deployment = best_quant(model, profile, args.context, args.concurrency, args.count, catalog=catalog)
-        quant = deployment.quant if deployment else "Q3_K_M"  # smallest, to show by how much it misses
+        deployment = best_quant(
+            model, profile, args.context, args.concurrency, args.count, catalog=catalog, engine=engine
+        )
+        if deployment is None:  # to show by how much it misses: the smallest precision the engine runs
+            runs = [q.id for q in catalog.quantizations.values() if (engine or "llama.cpp") in q.engines]
+            quant = min(runs, key=lambda q: catalog.quantization(q).bits_per_weight) if engine else "Q3_K_M"
+        else:
+            quant = deployment.quant
         result = estimate_fit(
-            args.model, args.hardware, quant, args.context, args.concurrency, args.prompt, args.count, catalog
+            args.model, args.hardware, quant, args.context, args.concurrency, args.prompt, args.count, catalog, engine
         )
         if deployment is not None:
             result = fit_deployment(deployment, args.context, args.concurrency, args.prompt)
-    _emit(result.to_dict(), args.format, _fit_table(result))
+    _emit(result.to_dict(), args.format, _fit_table(result, engine_name(result.engine, catalog)))
 
 
-def _fit_table(result: Any) -> str:
+def _fit_table(result: Any, engine: str) -> str:
     verdict = "FITS" if result.fits else "DOES NOT FIT"
     lines = [
-        f"{result.model} {result.quant} on {result.count}x {result.hardware}: {verdict}",
+        f"{result.model} {result.quant}, {engine} on {result.count}x {result.hardware}: {verdict}",
         f"  context {result.context_tokens:,} tokens x {result.concurrency} sequence(s), "
         f"prompt {result.prompt_tokens:,}",
         "",

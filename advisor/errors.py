@@ -18,6 +18,10 @@ class CatalogError(AdvisorError, ValueError):
     """A catalog file that does not validate (names the file and how to fix it)."""
 
 
+SHORT_LIST = 6
+"""Up to this many known ids, an unknown-id message lists them all."""
+
+
 class UnknownIdError(AdvisorError, LookupError):
     """An id that is not in the catalog; the message suggests the closest ids."""
 
@@ -29,8 +33,16 @@ class UnknownIdError(AdvisorError, LookupError):
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         where = f"{field}: " if field else ""
         given = given if len(given) <= 60 else given[:57] + "..."  # a 500 KB id is not echoed whole
-        see = {"task": "tasks", "hardware": "hardware", "model": "models", "API model": "api-models"}.get(kind)
+        see = {
+            "task": "tasks",
+            "hardware": "hardware",
+            "model": "models",
+            "API model": "api-models",
+            "engine": "engines",
+        }.get(kind)
         listing = f" (see `advisor catalog {see}`)" if see else ""
+        if len(known) <= SHORT_LIST:  # a handful of choices: name them all
+            listing = f" (one of {', '.join(known)})" + (f"; `advisor catalog {see}` says more" if see else "")
         super().__init__(f"{where}unknown {kind} {given!r}{hint}{listing}")
 
 

@@ -32,6 +32,7 @@ from advisor.present.questionnaire import (
     as_number,
     blank_scenario,
     draft_from_scenario,
+    engine_words,
     form_problems,
     problem_keys,
     scenario_data,
@@ -424,6 +425,15 @@ def hardware_section() -> None:
                     f"Ticked for you: {plain(names.get(owned_note, owned_note))} is usually the users' own, so only "
                     "its electricity counts. Untick it and submit again to price buying it."
                 )
+        engines = engine_words(catalog())
+        st.selectbox(
+            "Serving engine",
+            list(engines),
+            format_func=engines.__getitem__,
+            key=skey("engine"),
+            help=HardwareChoice.model_fields["engine"].description,
+        )
+        inline_problem(skey("engine"))
         with st.expander("Money and running assumptions"):
             columns = st.columns(len(MONEY_NUMBERS))
             for column, field in zip(columns, MONEY_NUMBERS, strict=True):

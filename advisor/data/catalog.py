@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from advisor.data.prices import ApiPriceTable, PriceVariant
 
 THIS_MACHINE = THIS_MACHINE_ID
+LLAMA_CPP = "llama.cpp"
+"""The engine of efficiency.yaml's `by_kind` figures: runs on every hardware kind (the others list theirs)."""
 RULES_FILE = "rules.yaml"
 ROUTING_FILE = "routing.yaml"
 PROMPTS_FILE = "prompts.yaml"
@@ -133,6 +135,26 @@ class Catalog:
             if key in self._aliases:
                 return self._aliases[key]
         raise UnknownIdError("hardware", text, sorted([*self.hardware, THIS_MACHINE]))
+
+    def resolve_engine_id(self, text: str) -> str:
+        """Canonical serving-engine id for an id or name ('vLLM', 'llama.cpp'), as efficiency.yaml names them."""
+        names = {LLAMA_CPP: LLAMA_CPP}
+        for engine_id, serving in self.efficiency.engines.items():
+            names[engine_id] = engine_id
+            names[serving.name.lower()] = engine_id
+        for key in (text.strip(), text.strip().lower()):
+            if key in names:
+                return names[key]
+        raise UnknownIdError("engine", text, sorted({LLAMA_CPP, *self.efficiency.engines}))
+
+    def engine_kinds(self, engine_id: str) -> list[str]:
+        """The hardware kinds an engine runs on: llama.cpp everywhere, a batching engine where efficiency.yaml gives
+        its figures for the kind."""
+        serving = self.efficiency.engines.get(engine_id)
+        return list(self.efficiency.by_kind) if serving is None else list(serving.by_kind)
+
+    def engine_runs_on(self, engine_id: str, kind: str) -> bool:
+        return kind in self.engine_kinds(engine_id)
 
     def hardware_profile(self, text: str) -> HardwareProfile:
         """The profile for an id or alias; 'this-machine' is detected now (once per process)."""

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from advisor.data.catalog import Catalog, default_catalog
+from advisor.data.catalog import LLAMA_CPP, Catalog, default_catalog
 from advisor.errors import FitError
 from advisor.schema.vocabulary import BAND_NAMES
 
@@ -41,7 +41,6 @@ BATCHING_QUANT_PREFERENCE = ("FP8", "INT4-AWQ")
 """The same for a batching engine: FP8 (as lossless as Q8_0), then 4-bit AWQ (BF16 only when asked for)."""
 BATCH_CANDIDATES = (1, 2, 4, 8, 16, 32, 64)
 """Concurrent sequences a llama.cpp-class replica may run (server slots)."""
-LLAMA_CPP = "llama.cpp"
 P95_FIRST_TOKEN_BAND = "low"
 """The speed band whose first-token time stands for the p95: the slow end of the band (see Capacity)."""
 P95_WAIT_SHARE = 0.05
@@ -187,6 +186,9 @@ def engine_for(hardware: HardwareProfile, quant: str, catalog: Catalog, engine: 
     if engine is not None:
         if engine not in known:
             raise FitError(f"engine: {engine!r} is not one of {', '.join(sorted(known))}")
+        if not catalog.engine_runs_on(engine, hardware.kind):
+            kinds = ", ".join(catalog.engine_kinds(engine))
+            raise FitError(f"engine: {engine} does not run on {hardware.id} ({hardware.kind}); it runs on {kinds}")
         if engine not in runs:
             raise FitError(f"engine: {engine} does not run {quant} (it runs on {', '.join(runs)})")
         return engine
@@ -389,13 +391,15 @@ def estimate_fit(
     prompt_tokens: int | None = None,
     count: int = 1,
     catalog: Catalog | None = None,
+    engine: str | None = None,
 ) -> FitResult:
-    """Memory, fit and speed of `model` at `quant` on `count` x `hardware` for the context the user needs."""
+    """Memory, fit and speed of `model` at `quant` on `count` x `hardware` for the context the user needs, under
+    `engine` (default: the hardware kind's, see `engine_for`)."""
     if context_tokens < 1:
         raise FitError(f"context: must be >= 1, got {context_tokens}")
     if concurrency < 1:
         raise FitError(f"concurrency: must be >= 1, got {concurrency}")
-    deployment = make_deployment(model, hardware, quant, count, catalog or default_catalog())
+    deployment = make_deployment(model, hardware, quant, count, catalog or default_catalog(), engine=engine)
     window = deployment.model.context_tokens
     if context_tokens > window:
         raise FitError(f"context: {deployment.model.id} reads at most {window:,} tokens, got {context_tokens:,}")
@@ -458,8 +462,11 @@ def best_quant(
     catalog: Catalog,
     engine: str | None = None,
 ) -> Deployment | None:
-    """The highest-quality quantisation of `model` that fits, or None when even the smallest does not. A batching
-    engine (the default on data-centre GPUs) tries its precisions, FP8 first, then the GGUF ones under llama.cpp."""
+    """The highest-quality quantisation of `model` that fits, or None when even the smallest does not (or `engine`
+    does not run on this kind of hardware). A batching engine (the default on data-centre GPUs) tries its
+    precisions, FP8 first, then the GGUF ones under llama.cpp."""
+    if engine is not None and not catalog.engine_runs_on(engine, hardware.kind):
+        return None
     chosen = engine or catalog.efficiency.default_engine.get(hardware.kind, LLAMA_CPP)
     preference: tuple[str, ...] = QUANT_PREFERENCE
     if chosen != LLAMA_CPP:
@@ -487,6 +494,7 @@ def models_that_fit(
     concurrency: int = 1,
     count: int = 1,
     catalog: Catalog | None = None,
+    engine: str | None = None,
 ) -> list[FitResult]:
     """Open-weight models that fit `hardware` at the context and concurrency needed, best first.
 
@@ -499,7 +507,7 @@ def models_that_fit(
     for model in cat.models.values():
         if model.context_tokens < context_tokens:
             continue
-        deployment = best_quant(model, profile, context_tokens, concurrency, count, catalog=cat)
+        deployment = best_quant(model, profile, context_tokens, concurrency, count, catalog=cat, engine=engine)
         if deployment is None:
             continue
         result = fit_deployment(deployment, context_tokens, concurrency)

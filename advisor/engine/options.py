@@ -329,7 +329,7 @@ def self_hosted_options(
                 and best[1] <= floor.get(profile.id, -math.inf) + assumptions.ops_usd_per_month
             ):
                 break
-            deployment = best_quant_cached(model, profile, context, count, catalog)
+            deployment = best_quant_cached(model, profile, context, count, catalog, scenario.hardware.engine)
             if deployment is None or (len(profiles) > 1 and not has_price(deployment, ownership)):
                 continue
             # Hardware with no price for this ownership (a phone, this machine) counts its energy only.
@@ -377,16 +377,21 @@ context) triples."""
 
 
 def best_quant_cached(
-    model: OpenWeightModel, profile: HardwareProfile, context: int, count: int, catalog: Catalog
+    model: OpenWeightModel,
+    profile: HardwareProfile,
+    context: int,
+    count: int,
+    catalog: Catalog,
+    engine: str | None = None,
 ) -> Deployment | None:
-    """fit.best_quant, remembered per (model, profile, context, devices, catalog snapshot): it does not depend on
-    the volume, and the engine builds options again at many volumes."""
-    key = (model.id, profile.id, context, count, id(catalog))
+    """fit.best_quant, remembered per (model, profile, context, devices, engine, catalog snapshot): it does not
+    depend on the volume, and the engine builds options again at many volumes."""
+    key = (model.id, profile.id, context, count, engine, id(catalog))
     if key not in _BEST_QUANT_MEMO:
         if len(_BEST_QUANT_MEMO) > BEST_QUANT_MEMO_ENTRIES:
             _BEST_QUANT_MEMO.clear()
             _CATALOGS.clear()
-        _BEST_QUANT_MEMO[key] = best_quant(model, profile, context, 1, count, catalog=catalog)
+        _BEST_QUANT_MEMO[key] = best_quant(model, profile, context, 1, count, catalog=catalog, engine=engine)
         _CATALOGS[id(catalog)] = catalog  # held, so that its id is not reused by another snapshot
     return _BEST_QUANT_MEMO[key]
 
@@ -395,7 +400,12 @@ _CATALOGS: dict[int, Catalog] = {}
 
 
 def prime_best_quant(
-    models: list[OpenWeightModel], profiles: list[HardwareProfile], contexts: list[int], count: int, catalog: Catalog
+    models: list[OpenWeightModel],
+    profiles: list[HardwareProfile],
+    contexts: list[int],
+    count: int,
+    catalog: Catalog,
+    engine: str | None = None,
 ) -> None:
     """Fill best_quant_cached's memo for every model x profile x context with few fit.best_quant calls.
 
@@ -405,11 +415,11 @@ def prime_best_quant(
     ordered = sorted(set(contexts))
 
     def fill(model: OpenWeightModel, profile: HardwareProfile, low: int, high: int) -> None:
-        first = best_quant_cached(model, profile, ordered[low], count, catalog)
-        last = best_quant_cached(model, profile, ordered[high], count, catalog)
+        first = best_quant_cached(model, profile, ordered[low], count, catalog, engine)
+        last = best_quant_cached(model, profile, ordered[high], count, catalog, engine)
         if (first.quant if first else None) == (last.quant if last else None):
             for context in ordered[low + 1 : high]:
-                _BEST_QUANT_MEMO[(model.id, profile.id, context, count, id(catalog))] = first
+                _BEST_QUANT_MEMO[(model.id, profile.id, context, count, engine, id(catalog))] = first
         elif high - low > 1:
             middle = (low + high) // 2
             fill(model, profile, low, middle)

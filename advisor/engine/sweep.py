@@ -140,7 +140,14 @@ def _sweep_shapes(
     contexts = [s.effective_context_tokens for s in shapes]
     if len(set(contexts)) > 1:
         # Each model's best quantisation on each profile at every context, in a few fit estimates.
-        prime_best_quant(list(cat.models.values()), _profiles(scenario, cat), contexts, scenario.hardware.count, cat)
+        prime_best_quant(
+            list(cat.models.values()),
+            _profiles(scenario, cat),
+            contexts,
+            scenario.hardware.count,
+            cat,
+            scenario.hardware.engine,
+        )
     for shape in shapes:
         engine.hybrid_rules.clear()  # the hybrids of the shape before are not paired again
         base_api = api_options(shape, cat)
@@ -327,7 +334,7 @@ class _OwnOptions:
                 # that cannot win there cannot win at any smaller one.
                 if best_meeting <= floor[profile.id] + ops:
                     break
-                deployment = best_quant_cached(model, profile, context, count, catalog)
+                deployment = best_quant_cached(model, profile, context, count, catalog, scenario.hardware.engine)
                 if deployment is None or not has_price(deployment, ownership):
                     continue
                 meets, rps = _replica_rps(deployment, workload)
@@ -353,7 +360,9 @@ class _OwnOptions:
                 (self._built[key],) = self_hosted_options(self.scenario, self.workload, self.catalog, models=[model])
             else:  # what self_hosted_options builds for a model it keeps on `profile`
                 context, count = self.workload.effective_context_tokens, self.scenario.hardware.count
-                deployment = best_quant_cached(model, self.catalog.hardware[profile], context, count, self.catalog)
+                deployment = best_quant_cached(
+                    model, self.catalog.hardware[profile], context, count, self.catalog, self.scenario.hardware.engine
+                )
                 assert deployment is not None  # _choose only keeps profiles the model fits
                 self._built[key] = deployment_option(deployment, self.scenario, self.workload, self.catalog)
         return self._built[key]

@@ -10,9 +10,16 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from advisor.data.catalog import THIS_MACHINE, Catalog, default_catalog
+from advisor.data.catalog import LLAMA_CPP, THIS_MACHINE, Catalog, default_catalog
 from advisor.engine.api_latency import latency_basis
-from advisor.engine.fit import QUANT_PREFERENCE, FitResult, best_quant, fit_deployment, make_deployment
+from advisor.engine.fit import (
+    BATCH_CANDIDATES,
+    QUANT_PREFERENCE,
+    FitResult,
+    best_quant,
+    fit_deployment,
+    make_deployment,
+)
 from advisor.errors import FitError, UnknownIdError
 from advisor.present.words import gb
 from advisor.schema.catalog import RENT_CLASSES, HardwareProfile, RentClass
@@ -412,9 +419,46 @@ def catalog_rows(kind: str, catalog: Catalog | None = None, search: str | None =
     elif kind == "api-models":
         frame = cat.price_table().frame()
         rows = frame.to_dict(orient="records")
+    elif kind == "engines":
+        rows = engine_rows(cat)
     else:
-        raise UnknownIdError("catalog listing", kind, ["models", "api-models", "hardware", "tasks"])
+        raise UnknownIdError("catalog listing", kind, ["models", "api-models", "hardware", "tasks", "engines"])
     if search:
         needle = search.lower()
         rows = [row for row in rows if any(needle in str(value).lower() for value in row.values())]
+    return rows
+
+
+def engine_rows(catalog: Catalog) -> list[dict[str, Any]]:
+    """The serving engines a self-hosted option may run under (efficiency.yaml): where each runs, what it batches,
+    the precisions it serves, and where its figures come from. A scenario picks one with `hardware.engine`."""
+    precisions = {q.id: q.engines for q in catalog.quantizations.values()}
+    defaults: dict[str, str] = {str(kind): engine for kind, engine in catalog.efficiency.default_engine.items()}
+    rows = [
+        {
+            "id": LLAMA_CPP,
+            "name": LLAMA_CPP,
+            "batching": "slots (KV cache reserved per slot)",
+            "max_sequences": BATCH_CANDIDATES[-1],
+            "runs_on": ", ".join(catalog.engine_kinds(LLAMA_CPP)),
+            "default_on": ", ".join(
+                k for k in catalog.engine_kinds(LLAMA_CPP) if defaults.get(k, LLAMA_CPP) == LLAMA_CPP
+            ),
+            "precisions": ", ".join(q for q, engines in precisions.items() if LLAMA_CPP in engines),
+            "source": catalog.efficiency.request_overhead_source,
+        }
+    ]
+    for engine_id, serving in catalog.efficiency.engines.items():
+        rows.append(
+            {
+                "id": engine_id,
+                "name": serving.name,
+                "batching": serving.batching + (", paged KV cache" if serving.kv_paged else ""),
+                "max_sequences": serving.max_batch,
+                "runs_on": ", ".join(catalog.engine_kinds(engine_id)),
+                "default_on": ", ".join(k for k, e in defaults.items() if e == engine_id),
+                "precisions": ", ".join(q for q, engines in precisions.items() if engine_id in engines),
+                "source": serving.source,
+            }
+        )
     return rows

@@ -14,7 +14,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from advisor.data.catalog import Catalog, default_catalog
+from advisor.data.catalog import LLAMA_CPP, Catalog, default_catalog
 from advisor.schema.reader import validation_problems
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 
@@ -129,6 +129,25 @@ RENT_CLASS_WORDS = {
 }
 
 
+AUTO_ENGINE = "auto"
+"""The "Serving engine" choice meaning hardware.engine null: each hardware kind's default engine."""
+
+
+def engine_words(catalog: Catalog) -> dict[str, str]:
+    """The "Serving engine" choices: the kind's default, then every engine the catalog describes."""
+    words = {AUTO_ENGINE: "The usual one for the hardware (vLLM on data-centre GPUs, llama.cpp elsewhere)"}
+    words[LLAMA_CPP] = "llama.cpp (slots; laptops, Macs, CPUs, GeForce cards, edge devices)"
+    for engine_id, serving in catalog.efficiency.engines.items():
+        kinds = ", ".join(k.replace("_", " ") for k in catalog.engine_kinds(engine_id))
+        words[engine_id] = f"{serving.name} ({serving.batching} batching; {kinds})"
+    return words
+
+
+def engine_value(choice: Any) -> Any:
+    """The "Serving engine" widget's choice as hardware.engine: the usual one is null."""
+    return None if choice in (None, AUTO_ENGINE) else choice
+
+
 @dataclass(frozen=True)
 class Number:
     """A number the form asks for: the schema field it fills and the question in an architect's words."""
@@ -219,6 +238,7 @@ def draft_from_scenario(scenario: Scenario) -> dict[str, Any]:
         skey("count"): scenario.hardware.count,
         skey("ownership"): scenario.hardware.ownership,
         skey("already_owned"): scenario.hardware.already_owned,
+        skey("engine"): scenario.hardware.engine or AUTO_ENGINE,
     }
     for number in MONEY_NUMBERS:
         values[skey(number.name)] = as_number(getattr(scenario.assumptions, number.name), number.integer)
@@ -273,6 +293,7 @@ def scenario_data(draft: dict[str, Any], currency: str = "USD") -> dict[str, Any
             "count": values[skey("count")],
             "ownership": values[skey("ownership")],
             "already_owned": bool(values.get(skey("already_owned"), False)),
+            "engine": engine_value(values.get(skey("engine"), AUTO_ENGINE)),
         },
         "assumptions": {
             "currency": currency,

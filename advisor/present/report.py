@@ -321,6 +321,7 @@ def input_rows(scenario: Scenario, names: Names) -> list[dict[str, Any]]:
         add(w.name, "How often the task changes", UPDATE_WORDS[w.update_frequency])
         add(w.name, "What requests carry", MODALITY_WORDS[w.modality])
     c, h, a = scenario.constraints, scenario.hardware, scenario.assumptions
+    from advisor.engine.fit import engine_name
     from advisor.schema.scenario import PRIVACY_MEANINGS
 
     add("Constraints", "Privacy", PRIVACY_MEANINGS[c.privacy])
@@ -333,6 +334,11 @@ def input_rows(scenario: Scenario, names: Names) -> list[dict[str, Any]]:
     add("Hardware", "Devices per replica", h.count, "devices")
     add("Hardware", "Ownership", "owned (bought and written off)" if h.ownership == "owned" else "rented by the hour")
     add("Hardware", "Already owned (purchase paid: electricity only)", "yes" if h.already_owned else "no")
+    add(
+        "Hardware",
+        "Serving engine",
+        engine_name(h.engine, names.catalog) if h.engine else "the usual one per hardware (vLLM on data-centre GPUs)",
+    )
     add("Assumptions", "Days of traffic a month", a.days_per_month, "days")
     add("Assumptions", "Hours a day own capacity is up", a.hours_per_day, "hours")
     add("Assumptions", "Electricity", a.electricity_usd_per_kwh, "USD/kWh")

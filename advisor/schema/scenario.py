@@ -212,12 +212,38 @@ class HardwareChoice(Strict):
         description="The team has this hardware already and its purchase is paid: only its electricity (and ops) "
         "count. Needs a named profile and ownership: owned.",
     )
+    engine: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The serving engine self-hosted models run under (`advisor catalog engines`): llama.cpp, vllm "
+        "or another the catalog describes. Empty: each hardware kind's default (vLLM on data-centre GPUs, "
+        "llama.cpp elsewhere). An engine only runs on the hardware kinds it supports; hardware it does not run on "
+        "is left out.",
+    )
 
     @model_validator(mode="after")
     def _already_owned_needs_owned_profile(self) -> HardwareChoice:
         if self.already_owned and (self.profile is None or self.ownership != "owned"):
             raise ValueError("already_owned: true needs a hardware.profile and ownership: owned")
         return self
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str | None, info: ValidationInfo) -> str | None:
+        catalog = _catalog_from(info)
+        if value is None or catalog is None:
+            return value
+        try:
+            resolved: str = catalog.resolve_engine_id(value)
+        except UnknownIdError as e:
+            raise ValueError(str(e)) from None
+        profile = info.data.get("profile")
+        if profile is not None and profile in catalog.hardware:
+            kind = catalog.hardware[profile].kind
+            if not catalog.engine_runs_on(resolved, kind):
+                runs = ", ".join(catalog.engine_kinds(resolved))
+                raise ValueError(f"{value} does not run on {profile} ({kind}); it runs on {runs}")
+        return resolved
 
     @field_validator("profile")
     @classmethod
