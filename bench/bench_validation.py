@@ -39,6 +39,9 @@ GROUP_TOLERANCE = {
     "consumer_gpu x vllm x requests_per_s": 1.35,
     "datacenter_gpu x llama.cpp x decode_tokens_per_s": 1.75,
     "datacenter_gpu x llama.cpp x prefill_tokens_per_s": 2.50,
+    "datacenter_gpu x sglang x decode_tokens_per_s": 1.15,
+    "datacenter_gpu x tensorrt-llm x decode_tokens_per_s": 1.25,
+    "datacenter_gpu x tensorrt-llm x requests_per_s": 1.25,
     "datacenter_gpu x vllm x decode_tokens_per_s": 1.10,
     "datacenter_gpu x vllm x requests_per_s": 1.50,
 }
@@ -46,7 +49,9 @@ GROUP_TOLERANCE = {
 (1.30 = the estimate is between 1/1.3 and 1.3 times the measured figure). Data-centre llama.cpp is the loosest:
 the same A100 reads a prompt at 0.21-0.36 of its tensor peak depending on build and model, an H100 at 0.13. Data-centre
 vLLM serving capacity is next: its worst held-out row is a 128-token-prompt, 4-token-answer burst on an H100 (1.9x
-over), where the API server's per-request work, which the model overlaps with the batch, sets the pace."""
+over), where the API server's per-request work, which the model overlaps with the batch, sets the pace. TensorRT-LLM's
+serving factors come from one publication (its perf-overview page), so only NVIDIA's NIM page validates them; its
+decode rows are light-load steps whose batch is derived by Little's law, one of them on one card at 1.21x."""
 SVG = Path(__file__).resolve().parent.parent / "docs" / "validation.svg"
 
 
@@ -108,8 +113,14 @@ def validation_catalog(data: dict[str, Any], catalog: Catalog | None = None) -> 
 
 
 def _deployment(row: dict[str, Any], catalog: Catalog) -> Deployment:
+    """The row's deployment: `devices` cards (1 unless the row says; more run one tensor-parallel replica)."""
     return make_deployment(
-        row["model"], catalog.hardware[row["hardware"]], row["precision"], 1, catalog, engine=row["engine"]
+        row["model"],
+        catalog.hardware[row["hardware"]],
+        row["precision"],
+        int(row.get("devices", 1)),
+        catalog,
+        engine=row["engine"],
     )
 
 
@@ -140,8 +151,14 @@ def estimate(row: dict[str, Any], catalog: Catalog, band: str, deployment: Deplo
 
 
 # ------------------------------------------------------------------------------------ leave-one-source-out refits
-FIT_POOL = {("vllm", "consumer_gpu"): ("vllm", "datacenter_gpu")}
+FIT_POOL = {
+    ("vllm", "consumer_gpu"): ("vllm", "datacenter_gpu"),
+    ("sglang", "datacenter_gpu"): ("vllm", "datacenter_gpu"),
+    ("tensorrt-llm", "datacenter_gpu"): ("vllm", "datacenter_gpu"),
+}
 """Cells whose factors are carried from another cell (efficiency.yaml says so) and so are fitted on its rows."""
+SERVING_POOL = {"sglang": "vllm"}
+"""Engines whose serving factors are carried from another engine's (efficiency.yaml says so): refitted on its rows."""
 SERVING = "requests_per_s"
 """Serving-capacity rows: they check the capacity model as a whole and fit only the engines' serving factors."""
 QUANTITIES = {
@@ -274,27 +291,34 @@ def refitted(
     """The row's deployment with each factor it needs refitted on the fit rows of other sources, and whether that
     was possible (False: all the cell's fit rows share the row's source). A serving-capacity row also gets the
     engine's serving factors (efficiency.yaml `per_sequence_step_ms`, `prefill_compute_by_hardware`,
-    `weight_only_compute`) refitted on the serving fit rows of other sources."""
+    `weight_only_compute`) refitted on the serving fit rows of other sources; a row on more than one card the
+    tensor-parallel all-reduce time (`tp_allreduce_ms`)."""
     cache = {} if cache is None else cache
     independent = True
     if row["metric"] == SERVING and row["engine"] in catalog.efficiency.engines:
-        pool = [r for r in rows if r["set"] == "fit" and r["metric"] == SERVING and r["engine"] == row["engine"]]
+        engine = SERVING_POOL.get(row["engine"], row["engine"])
+        pool = [r for r in rows if r["set"] == "fit" and r["metric"] == SERVING and r["engine"] == engine]
         others = [r for r in pool if source_key(r["source"]) != source_key(row["source"])]
         if pool and not others:
             independent = False
         elif others:
-            key = ("serving", row["engine"], tuple(r["id"] for r in others))
+            key = ("serving", engine, tuple(r["id"] for r in others))
             if key not in cache:
-                cache[key] = fit_serving(others, rows, catalog, row["engine"], cache)
+                cache[key] = fit_serving(others, rows, catalog, engine, cache)
             catalog = with_serving(catalog, row["engine"], cache[key])
     deployment, speeds_independent = _refit_speeds(row, rows, catalog, cache)
     return deployment, independent and speeds_independent
 
 
+def _one_card(row: dict[str, Any]) -> bool:
+    return int(row.get("devices", 1)) == 1
+
+
 def _refit_speeds(
-    row: dict[str, Any], rows: list[dict[str, Any]], catalog: Catalog, cache: dict[Any, Any]
+    row: dict[str, Any], rows: list[dict[str, Any]], catalog: Catalog, cache: dict[Any, Any], *, tp: bool = True
 ) -> tuple[Deployment, bool]:
-    """The decode and prefill factors of `row`'s deployment refitted on the fit rows of other sources."""
+    """The decode and prefill factors of `row`'s deployment refitted on the (one-card) fit rows of other sources,
+    and for a row on more than one card (unless `tp` is false) the all-reduce time on the multi-card ones."""
     deployment = _deployment(row, catalog)
     own = source_key(row["source"])
     independent = True
@@ -305,6 +329,7 @@ def _refit_speeds(
             for r in rows
             if r["set"] == "fit"
             and r["metric"] != SERVING
+            and _one_card(r)
             and quantity in QUANTITIES[r["metric"]][:1]
             and cell(r, catalog, quantity) == key
         ]
@@ -328,7 +353,75 @@ def _refit_speeds(
                 decode_eff=_scaled(share, factor.share),
                 per_token_overhead_ms=_scaled(overhead, factor.overhead_ms),
             )
+    if tp and not _one_card(row):
+        deployment, tp_independent = _refit_tp(row, rows, catalog, cache, deployment)
+        independent = independent and tp_independent
     return deployment, independent
+
+
+# ------------------------------------------------------------------------------------ tensor parallelism
+TP_METRIC = "decode_tokens_per_s"
+"""The rows the all-reduce time is fitted on: decode steps on more than one card (every engine's: efficiency.yaml
+carries one fit to all of them)."""
+_TP_GRID = np.round(np.arange(0.0, 0.1001, 0.0005), 4)
+
+
+def tp_pool(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if r["set"] == "fit" and r["metric"] == TP_METRIC and not _one_card(r)]
+
+
+def _refit_tp(
+    row: dict[str, Any], rows: list[dict[str, Any]], catalog: Catalog, cache: dict[Any, Any], deployment: Deployment
+) -> tuple[Deployment, bool]:
+    """`deployment` with the engine's all-reduce time refitted on the multi-card decode fit rows of other sources."""
+    serving = catalog.efficiency.engines.get(row["engine"])
+    pool = tp_pool(rows)
+    if serving is None or serving.tp_allreduce_ms is None or not pool:
+        return deployment, True
+    others = [r for r in pool if source_key(r["source"]) != source_key(row["source"])]
+    if not others:
+        return deployment, False
+    key = ("tp", tuple(r["id"] for r in others))
+    if key not in cache:
+        cache[key] = fit_tp(others, rows, catalog, cache)
+    return dataclasses.replace(deployment, tp_allreduce_ms=_scaled(serving.tp_allreduce_ms, cache[key])), True
+
+
+def fit_tp(
+    fit_rows: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    catalog: Catalog,
+    cache: dict[Any, Any] | None = None,
+    *,
+    loso: bool = True,
+) -> float:
+    """The all-reduce time (ms) that best matches `fit_rows` (least squares in log space), each row's other factors
+    refitted on other sources (`loso`) or as efficiency.yaml gives them."""
+    cache = {} if cache is None else cache
+    deployments = [
+        _refit_speeds(r, rows, catalog, cache, tp=False)[0] if loso else _deployment(r, catalog) for r in fit_rows
+    ]
+
+    def loss(value: float) -> float:
+        band = Band.model_construct(low=value, expected=value, high=value)
+        return sum(
+            math.log(
+                estimate(r, catalog, "expected", dataclasses.replace(d, tp_allreduce_ms=band)) / float(r["measured"])
+            )
+            ** 2
+            for r, d in zip(fit_rows, deployments, strict=True)
+        )
+
+    return float(min(_TP_GRID, key=loss))
+
+
+def catalog_tp_fit(data: dict[str, Any] | None = None, catalog: Catalog | None = None) -> float | None:
+    """The all-reduce time refitted on all multi-card decode fit rows: what efficiency.yaml's `tp_allreduce_ms`
+    should be (None without such rows)."""
+    data = data or read_rows()
+    cat = validation_catalog(data, catalog)
+    pool = tp_pool(data["rows"])
+    return fit_tp(pool, data["rows"], cat, loso=False) if pool else None
 
 
 @dataclass(frozen=True)
@@ -473,7 +566,7 @@ def catalog_fits(
     cat = validation_catalog(data, catalog)
     pools: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in data["rows"]:
-        if row["set"] == "fit" and row["metric"] != SERVING:
+        if row["set"] == "fit" and row["metric"] != SERVING and _one_card(row):
             quantity = QUANTITIES[row["metric"]][0]
             pools.setdefault(cell(row, cat, quantity), []).append(row)
     return {key: fit_factor(rows, cat, key) for key, rows in sorted(pools.items())}
@@ -602,6 +695,7 @@ def main() -> dict[str, Any]:
             f"  {engine} serving: per-sequence step {serving.per_sequence_ms:.3f} ms, "
             f"card shares {dict(serving.by_hardware)}, weight-only share {serving.weight_only:.2f}"
         )
+    print(f"  tensor-parallel all-reduce: {catalog_tp_fit()} ms")
     SVG.write_text(svg(rows))
     return result
 

@@ -326,3 +326,51 @@ def test_usable_options_drop_api_models_whose_context_is_too_short(catalog) -> N
     assert len(short) > 0, "some curated API models have windows under 151K tokens"
     assert len(api) > 0 and not set(api["option"]) & set(short["option"])
     assert (api["monthly_cost_usd"].diff().dropna() >= 0).all()
+
+
+# ----------------------------------------------------------- a self-hosted bill rests on a published capacity
+def test_llama_8b_fp8_on_an_h100_under_vllm_is_costed_from_the_published_capacity(catalog) -> None:
+    """The deployment every serving engine publishes figures for: Llama-3.1-8B in FP8 on one H100 under vLLM. The
+    recommendation names the engine and precision, and sizes replicas from a capacity within +-50% of the published
+    vLLM measurement of that deployment (catalog/validation/measurements.yaml; the figure is read, not typed)."""
+    from pathlib import Path
+
+    import yaml
+
+    from advisor.engine.recommend import recommend
+
+    rows = yaml.safe_load((Path(__file__).parents[1] / "catalog/validation/measurements.yaml").read_text())["rows"]
+    published = [
+        r
+        for r in rows
+        if (r["model"], r["precision"], r["hardware"], r["engine"], r["metric"])
+        == ("llama-3.1-8b-instruct", "FP8", "h100", "vllm", "requests_per_s")
+        and r.get("devices", 1) == 1
+        and "batch" not in r["shape"]
+    ]
+    assert published, "no published vLLM capacity for Llama-3.1-8B FP8 on one H100"
+    for row in published:
+        shape = row["shape"]
+        scenario = scenario_from_data(
+            {
+                "version": 1,
+                "name": "Llama 3.1 8B on an H100",
+                "workloads": [
+                    {
+                        "name": "chat",
+                        "task": "customer_support",
+                        "requests_per_day": 1_000_000,
+                        "input_tokens": round(shape["input_tokens"]),
+                        "output_tokens": round(shape["output_tokens"]),
+                    }
+                ],
+                "hardware": {"profile": "h100", "ownership": "rented"},
+            }
+        )
+        result = recommend(scenario).workloads[0]
+        option = next(r.option for r in result.options if r.option.model == "llama-3.1-8b-instruct")
+        assert option.label == "llama-3.1-8b-instruct FP8, vLLM on 1x h100"
+        assert option.replica_rps is not None
+        ratio = option.replica_rps["expected"] / row["measured"]
+        print(f"\n{row['id']}: estimated {option.replica_rps['expected']:.1f} requests/s, published {row['measured']}")
+        assert 0.5 <= ratio <= 1.5, (row["id"], ratio)

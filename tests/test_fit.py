@@ -339,3 +339,69 @@ def test_batching_engine_serving_factors() -> None:
     assert one < full
     gguf = make_deployment("qwen3-8b", "rtx-4090", "Q4_K_M", catalog=cat, engine="llama.cpp")
     assert gguf.per_sequence_step_ms is None
+
+
+def test_one_card_has_no_tensor_parallel_cost() -> None:
+    """A deployment on one card pays no all-reduce: its figures are those without the tensor-parallel fields."""
+    import dataclasses
+
+    from advisor.data.catalog import default_catalog
+
+    cat = default_catalog()
+    for engine in ("vllm", "sglang", "tensorrt-llm"):
+        one = make_deployment("llama-3.1-8b-instruct", "h100", "FP8", 1, cat, engine=engine)
+        plain = dataclasses.replace(one, tp_allreduce_ms=None, interconnect_bps=0.0)
+        for band in ("low", "expected", "high"):
+            assert float(one.decode_step_s(1024, 64, band)) == float(plain.decode_step_s(1024, 64, band))
+            assert float(one.prefill_s(2048, band)) == float(plain.prefill_s(2048, band))
+        assert float(one.tp_comm_s(64)) == 0.0
+
+
+def test_tensor_parallel_pays_two_all_reduces_per_layer() -> None:
+    """Llama 3.1 70B FP8 on 2 x H100: bandwidth and FLOPS double, and each decode step and prefill adds 2 x 80
+    all-reduces, each the engine's fixed time x log2(2) plus tokens x 8192 x 2 bytes x 2(2-1)/2 over 450 GB/s."""
+    import dataclasses
+
+    from advisor.data.catalog import default_catalog
+
+    cat = default_catalog()
+    serving = cat.efficiency.engines["tensorrt-llm"]
+    assert serving.tp_allreduce_ms is not None
+    two = make_deployment("llama-3.1-70b-instruct", "h100", "FP8", 2, cat, engine="tensorrt-llm")
+    one = make_deployment("llama-3.1-70b-instruct", "h100", "FP8", 1, cat, engine="tensorrt-llm")
+    assert two.bandwidth_bps == pytest.approx(2 * one.bandwidth_bps)
+    assert two.interconnect_bps == pytest.approx(450e9)
+    no_comm = dataclasses.replace(two, tp_allreduce_ms=None)
+    for batch in (1, 64):
+        comm = 2 * 80 * (serving.tp_allreduce_ms.expected / 1000 + batch * 8192 * 2 * 2 * (1 / 2) / 450e9)
+        added = float(two.decode_step_s(1024, batch)) - float(no_comm.decode_step_s(1024, batch))
+        assert added == pytest.approx(comm)
+    prompt = 2 * 80 * (serving.tp_allreduce_ms.expected / 1000 + 5000 * 8192 * 2 * 2 * (1 / 2) / 450e9)
+    assert float(two.prefill_s(5000)) - float(no_comm.prefill_s(5000)) == pytest.approx(prompt)
+    # Four cards: twice the fixed time (log2 4) and 3/4 of the activations sent by each card.
+    four = make_deployment("llama-3.1-70b-instruct", "h100", "FP8", 4, cat, engine="tensorrt-llm")
+    fixed4 = 2 * 80 * 2 * serving.tp_allreduce_ms.expected / 1000
+    assert float(four.tp_comm_s(1)) == pytest.approx(fixed4 + 2 * 80 * 8192 * 2 * 2 * 0.75 / 450e9)
+    # llama.cpp has no all-reduce figure: several cards keep the plain arithmetic.
+    gguf = make_deployment("llama-3.1-70b-instruct", "rtx-4090", "Q4_K_M", 2, cat, engine="llama.cpp")
+    assert gguf.tp_allreduce_ms is None and float(gguf.tp_comm_s(8)) == 0.0
+
+
+def test_sglang_and_tensorrt_llm_are_batching_engines() -> None:
+    """SGLang and TensorRT-LLM run on data-centre GPUs with a paged KV cache; vLLM stays the default there; neither
+    is priced for a format its docs do not list (TensorRT-LLM and MXFP4)."""
+    from advisor.data.catalog import default_catalog
+
+    cat = default_catalog()
+    assert cat.efficiency.default_engine["datacenter_gpu"] == "vllm"
+    assert make_deployment("llama-3.1-8b-instruct", "h100", "FP8", catalog=cat).engine == "vllm"
+    trt = make_deployment("llama-3.1-8b-instruct", "h100", "FP8", catalog=cat, engine="tensorrt-llm")
+    sgl = make_deployment("llama-3.1-8b-instruct", "h100", "FP8", catalog=cat, engine="sglang")
+    assert trt.kv_paged and sgl.kv_paged and not trt.request_overhead_serialised
+    assert trt.max_batch == 2048 and trt.batch_candidates[-1] == 2048
+    assert cat.resolve_engine_id("TensorRT-LLM") == "tensorrt-llm" and cat.resolve_engine_id("SGLang") == "sglang"
+    for quant in ("BF16", "FP8", "INT4-AWQ"):
+        assert {"sglang", "tensorrt-llm"} <= set(cat.quantization(quant).engines)
+    make_deployment("gpt-oss-20b", "h100", "MXFP4", catalog=cat, engine="sglang")
+    with pytest.raises(FitError):
+        make_deployment("gpt-oss-20b", "h100", "MXFP4", catalog=cat, engine="tensorrt-llm")

@@ -65,6 +65,12 @@ def test_source_key_groups_a_publication() -> None:
     # Pages of a documentation site kept in a repository are separate publications.
     lab = "https://github.com/gpustack/gpustack/blob/main/docs/performance-lab/"
     assert source_key(lab + "qwen3-14b/a100.md (x)") != source_key(lab + "references/quantization.md (y)")
+    # ...while two versions of one page are one publication: TensorRT-LLM's perf-overview tables cannot validate
+    # each other.
+    trt = "https://github.com/NVIDIA/TensorRT-LLM/blob/{}/docs/source/performance/perf-overview.md (table)"
+    assert source_key(trt.format("258c7540c03517def55d9a5aadfa9288af474e1b")) == source_key(
+        trt.format("00f37686aa854010d68bcbd0f4ab000221541ca6")
+    )
 
 
 def test_fitted_factors_name_rows_that_exist_and_are_fit_rows() -> None:
@@ -99,6 +105,28 @@ def test_catalog_serving_factors_are_the_refit_on_all_fit_rows() -> None:
         assert serving.weight_only_compute.expected == pytest.approx(factors.weight_only, rel=0.10)
         for hardware, share in factors.by_hardware:
             assert serving.prefill_compute_by_hardware[hardware].expected == pytest.approx(share, rel=0.10)
+
+
+def test_carried_serving_factors_and_the_all_reduce_time_are_the_refit() -> None:
+    """SGLang carries vLLM's serving factors (refitted on vLLM's rows), and every batching engine's all-reduce time
+    (efficiency.yaml `tp_allreduce_ms`) is within 10% of a refit on all multi-card decode fit rows."""
+    from advisor.data.catalog import load_catalog
+    from bench.bench_validation import SERVING_POOL, catalog_serving_fits, catalog_tp_fit
+
+    engines = load_catalog().efficiency.engines
+    fits = catalog_serving_fits()
+    for engine, pooled in SERVING_POOL.items():
+        serving, factors = engines[engine], fits[pooled]
+        assert serving.per_sequence_step_ms is not None and serving.weight_only_compute is not None
+        assert serving.per_sequence_step_ms.expected == pytest.approx(factors.per_sequence_ms, rel=0.10)
+        assert serving.weight_only_compute.expected == pytest.approx(factors.weight_only, rel=0.10)
+        for hardware, share in factors.by_hardware:
+            assert serving.prefill_compute_by_hardware[hardware].expected == pytest.approx(share, rel=0.10)
+    tp = catalog_tp_fit()
+    assert tp is not None and tp > 0, "no multi-card decode fit rows"
+    for name, serving in engines.items():
+        assert serving.tp_allreduce_ms is not None, name
+        assert serving.tp_allreduce_ms.expected == pytest.approx(tp, rel=0.10), name
 
 
 def test_catalog_factors_are_the_refit_on_all_fit_rows() -> None:
@@ -150,7 +178,8 @@ def test_prefill_within_35_percent_and_inside_the_band(rows) -> None:
 
 def test_serving_capacity_within_50_percent_and_never_off_2x(rows) -> None:
     """Held-out serving rows (leave-one-source-out: the serving factors refitted without the row's page) on vLLM:
-    RTX 4090, A100 80GB and H100; dense, FP8, AWQ and MXFP4 MoE; closed-loop sweeps and unbounded bursts."""
+    RTX 4090, A100 80GB and H100; dense, FP8, AWQ and MXFP4 MoE; closed-loop sweeps and unbounded bursts; and on
+    TensorRT-LLM (NVIDIA NIM, 70B FP8 on two H100s, tensor parallel)."""
     held = summary(rows)["requests_per_s"]
     assert held["rows"] >= 20
     assert held["within"] >= 0.85 * held["rows"], table([r for r in rows if r.independent and not r.within])

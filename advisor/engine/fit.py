@@ -77,6 +77,8 @@ class Deployment:
     moe_expert_bytes: float = 0.0  # MoE: all routed experts' weights
     moe_route_share: float = 0.0  # MoE: experts routed per token / experts per layer
     per_sequence_step_ms: Band | None = None  # host time each running sequence adds to a decode step (batching)
+    tp_allreduce_ms: Band | None = None  # tensor parallel (count > 1): fixed time of one all-reduce, ms
+    interconnect_bps: float = 0.0  # tensor parallel: bytes/s one card sends its peers each way (0: not priced)
 
     @property
     def batch_candidates(self) -> tuple[int, ...]:
@@ -126,7 +128,26 @@ class Deployment:
         if self.per_sequence_step_ms is not None:
             # A batching engine's host work (scheduling, sampling, detokenising, streaming) grows with the batch.
             step = step + batch_arr * getattr(self.per_sequence_step_ms, overhead_band) / 1000
+        if self.count > 1 and self.tp_allreduce_ms is not None:
+            step = step + self.tp_comm_s(batch_arr, band)
         return step
+
+    def tp_comm_s(self, tokens: Any, band: str = "expected") -> Any:
+        """Seconds a tensor-parallel replica (count > 1 cards of one node) spends in all-reduces for one forward pass
+        over `tokens` tokens (a decode step's batch, or a prompt): two per layer (after attention and after the MLP),
+        each a fixed time, the engine's two-card figure x log2(n) (the synchronisation steps of a tree all-reduce),
+        plus the activations, tokens x hidden size x 2 bytes x 2(n-1)/n sent by each card over its interconnect.
+        Zero on one card."""
+        if self.count <= 1 or self.tp_allreduce_ms is None:
+            return np.zeros_like(np.asarray(tokens, dtype=float))
+        overhead_band = {"low": "high", "expected": "expected", "high": "low"}[band]
+        arch = self.model.architecture
+        n = self.count
+        fixed = getattr(self.tp_allreduce_ms, overhead_band) / 1000 * math.log2(n)
+        # 2 bytes an activation: the engines all-reduce in BF16 / FP16, FP8 weights included.
+        sent = np.asarray(tokens, dtype=float) * arch.hidden_size * 2 * 2 * (n - 1) / n
+        moved = sent / self.interconnect_bps if self.interconnect_bps else 0.0 * sent
+        return 2 * arch.layers * (fixed + moved)
 
     def prefill_s(self, prompt_tokens: Any, band: str = "expected", with_overhead: bool = True) -> Any:
         """Seconds to read a prompt: compute plus, unless `with_overhead` is false, the fixed request overhead."""
@@ -134,7 +155,10 @@ class Deployment:
         overhead_band = {"low": "high", "expected": "expected", "high": "low"}[band]
         flops = 2 * self.prefill_params * np.asarray(prompt_tokens, dtype=float)
         overhead = getattr(self.request_overhead_ms, overhead_band) / 1000 if with_overhead else 0.0
-        return flops / (self.peak_flops * eff) + overhead
+        seconds = flops / (self.peak_flops * eff) + overhead
+        if self.count > 1 and self.tp_allreduce_ms is not None:
+            seconds = seconds + self.tp_comm_s(prompt_tokens, band)
+        return seconds
 
     def busy_prefill_s(self, prompt_tokens: Any, band: str = "expected") -> Any:
         """Device time a request's prefill takes from the others: with the fixed overhead when the engine
@@ -305,6 +329,8 @@ def make_deployment(
         kv_paged=serving.kv_paged if serving else False,
         request_overhead_serialised=serving.request_overhead_serialised if serving else True,
         per_sequence_step_ms=serving.per_sequence_step_ms if serving else None,
+        tp_allreduce_ms=serving.tp_allreduce_ms if serving else None,
+        interconnect_bps=cat.efficiency.interconnect_gbs.get(hardware_obj.id, 0.0) * GB,
         **moe,
     )
     if deployment.measured:

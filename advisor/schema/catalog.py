@@ -373,6 +373,45 @@ class ApiLatencyMeasured(Record):
         return self
 
 
+class ReasoningVariant(Record):
+    """The same API model at another reasoning setting (minimal effort, thinking off): an option of its own, with
+    its own speed, bill and tier. Same price per token; fewer hidden tokens."""
+
+    effort: str = Field(
+        pattern=ID_PATTERN,
+        description="The setting as the API takes it: reasoning_effort 'minimal', or 'thinking-off' for a "
+        "thinking budget of 0.",
+    )
+    label: str = Field(min_length=1, max_length=40, description="How the option names it, e.g. 'minimal effort'.")
+    latency_class: str = Field(pattern=ID_PATTERN, description="Its latency class (efficiency.yaml api_latency).")
+    latency: ApiLatencyMeasured | None = Field(default=None, description="Its own measured latency, when published.")
+    output_multiplier: float = Field(
+        default=1.0, ge=1.0, le=100.0, description="Billed output tokens per visible output token at this setting."
+    )
+    capability_tier: Capability = Field(
+        description="The tier it answers at: the catalog's benchmark scores were published with reasoning on, so a "
+        "variant without it is placed a tier lower unless a score at its own setting is published."
+    )
+    source: str = Field(min_length=10, description="The API setting's documentation, and where its figures come from.")
+
+
+class ApiReasoning(Record):
+    """How a reasoning model's hidden thinking is billed at its default setting, and its other settings."""
+
+    default_effort: str = Field(pattern=ID_PATTERN, description="The setting requests get unless they ask otherwise.")
+    output_multiplier: float = Field(
+        ge=1.0,
+        le=100.0,
+        description="Billed output tokens (hidden reasoning + the visible answer) per visible answer token at the "
+        "default setting: the model's total output tokens over the same questions answered without reasoning.",
+    )
+    source: str = Field(min_length=10, description="Where the multiplier comes from: the measurement and its date.")
+    billing_source: str = Field(
+        pattern=r"^https?://", description="The provider's page saying hidden reasoning is billed as output tokens."
+    )
+    variants: list[ReasoningVariant] = Field(default_factory=list)
+
+
 class ApiModelNote(Record):
     """What prices lack for an API model people compare: its class, tier, window and scores."""
 
@@ -397,6 +436,11 @@ class ApiModelNote(Record):
         default=None,
         description="The model's own measured first token and output speed, each with its source and date; where "
         "given they replace the latency class's figures, which still set the band widths and prompt reading.",
+    )
+    reasoning: ApiReasoning | None = Field(
+        default=None,
+        description="A reasoning model's hidden thinking (billed as output tokens) and its other reasoning "
+        "settings, each an option of its own.",
     )
     benchmarks: list[Benchmark] = Field(default_factory=list)
     sources: dict[str, str] = Field(
@@ -493,6 +537,12 @@ class ServingEngine(Record):
         default_factory=dict,
         description="Hardware profile id -> the engine's compute share on that card where it differs from its kind's.",
     )
+    tp_allreduce_ms: Band | None = Field(
+        default=None,
+        description="Fixed time of one all-reduce between two cards of a tensor-parallel replica (launch and "
+        "synchronisation, before the bytes), ms; n cards take log2(n) times it, and each layer pays two per decode "
+        "step and per prefill.",
+    )
     by_kind: dict[HardwareKind, EngineEfficiency] = Field(default_factory=dict)
     source: str = Field(min_length=4)
 
@@ -534,6 +584,12 @@ class EfficiencyFile(Record):
         default_factory=dict,
         description="The engine assumed on each hardware kind when none is asked for (llama.cpp where not named).",
     )
+    interconnect_gbs: dict[str, float] = Field(
+        default_factory=dict,
+        description="Hardware profile id -> GB/s one card sends to its peers in each direction (NVLink, else PCIe), "
+        "for the all-reduces of a tensor-parallel replica; a card not named pays only the fixed all-reduce time.",
+    )
+    interconnect_source: str = Field(default="", description="Where the interconnect figures come from.")
 
     @model_validator(mode="after")
     def _engines_known(self) -> EfficiencyFile:
