@@ -46,7 +46,8 @@ def api_monthly_cost(
     variant: PriceVariant = "standard",
     table: ApiPriceTable | None = None,
 ) -> np.ndarray:
-    """Monthly USD for every API model in the price table (one vectorised expression)."""
+    """Monthly USD for every API model in the price table (one vectorised expression), at the visible token counts:
+    a reasoning model's hidden thinking is not in these (api_cost_for and the recommendation's options add it)."""
     prices = table or default_catalog().price_table(variant)
     per_request = prices.cost_per_request(workload.input_tokens, workload.output_tokens, workload.cached_input_share)
     result: np.ndarray = per_request * requests_per_month(workload.requests_per_day, assumptions.days_per_month)
@@ -61,13 +62,15 @@ def api_cost_for(
     variant: PriceVariant = "standard",
     catalog: Catalog | None = None,
 ) -> tuple[float, float]:
-    """(monthly USD, USD per request) of one API model."""
-    table = (catalog or default_catalog()).price_table(variant)
+    """(monthly USD, USD per request) of one API model at its default setting: a reasoning model's hidden thinking
+    is billed as output tokens (its note's reasoning.output_multiplier)."""
+    cat = catalog or default_catalog()
+    table = cat.price_table(variant)
     row = table.index(provider, model)
+    note = next((n for n in cat.api_notes if (n.provider, n.model) == (provider, model)), None)
+    billed_out = workload.output_tokens * (note.reasoning.output_multiplier if note and note.reasoning else 1.0)
     per_request = float(
-        table.cost_per_request(
-            workload.input_tokens, workload.output_tokens, workload.cached_input_share, rows=np.array([row])
-        )[0]
+        table.cost_per_request(workload.input_tokens, billed_out, workload.cached_input_share, rows=np.array([row]))[0]
     )
     return per_request * workload.requests_per_day * assumptions.days_per_month, per_request
 

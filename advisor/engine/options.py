@@ -25,13 +25,13 @@ from advisor.engine.cost import (
     self_hosted_cost,
 )
 from advisor.engine.fit import GB, QUANT_PREFERENCE, Deployment, best_quant, engine_name, make_deployment
-from advisor.engine.quality import quality_table
+from advisor.engine.quality import quality_table, tier_quality
 from advisor.errors import AdvisorError
 from advisor.schema.vocabulary import BAND_NAMES, QUALITY_RANK, DeploymentKind, Kind, size_class_of
 
 if TYPE_CHECKING:
     from advisor.data.prices import ApiPriceTable, PriceVariant
-    from advisor.schema.catalog import HardwareProfile, OpenWeightModel
+    from advisor.schema.catalog import ApiModelNote, HardwareProfile, OpenWeightModel, ReasoningVariant
     from advisor.schema.scenario import Assumptions, Scenario, Workload
 
 DEVICE_KINDS = ("apple_silicon", "edge")
@@ -84,6 +84,9 @@ class Option:
     deployment_spec: Deployment | None = field(default=None, repr=False)  # self-hosted: what the fit estimate used
     est_first_token_p95_ms: float | None = None  # the slow end of the first-token estimate: compared with p95 targets
     load_ceiling: float | None = None  # self-hosted: most a replica is loaded, as a share of flat out (fit.capacity)
+    reasoning_effort: str | None = None  # API reasoning model: its setting (the note's default or a variant's)
+    reasoning_variant: str | None = None  # API: a variant's name ("minimal effort"); None for the note's default
+    output_multiplier: float = 1.0  # API: billed output tokens per visible answer token (hidden reasoning billed too)
     quality_score: float | None = None  # 0-100, advisor.engine.quality
     quality_basis: str = ""
     shared_hardware_usd: float = 0.0  # hybrid on one owned machine: the smaller side's hardware, billed once
@@ -184,19 +187,33 @@ def deployment_kind(profile: HardwareProfile, scenario: Scenario) -> DeploymentK
 
 
 def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "standard") -> list[Option]:
-    """One option per curated API model, priced by genai-prices for the workload's token shape."""
+    """One option per curated API model, priced by genai-prices for the workload's token shape, and one more for each
+    other reasoning setting a reasoning model's note describes (minimal effort, thinking off). A reasoning model's
+    hidden thinking is billed as output tokens: its bill counts the visible answer times the setting's
+    output_multiplier."""
     table = catalog.price_table(variant)
-    notes = catalog.api_notes
     index = _api_rows(catalog, table)
+    settings = api_settings(catalog)
+    rows = np.array([index[position] for position, _ in settings])
+    multipliers = np.array([note.reasoning_multiplier for _, note in settings])
     per_request = table.cost_per_request(
-        workload.input_tokens, workload.output_tokens, workload.cached_input_share, rows=index
+        workload.input_tokens, workload.output_tokens * multipliers, workload.cached_input_share, rows=rows
     )
     options = []
     qualities = quality_table(catalog, workload.task)
-    for note, cost in zip(notes, per_request, strict=True):
+    for (_, setting), cost in zip(settings, per_request, strict=True):
+        note = setting.note
         latency = api_latency(note, workload.input_tokens, workload.output_tokens, catalog)
         quality = qualities[f"{note.provider}/{note.model}"]
+        if setting.variant is not None:
+            quality = tier_quality(
+                setting.variant.capability_tier, "its benchmark scores were published with reasoning on"
+            )
         weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
+        capability = weights.capability_hint if weights else note.capability_tier
+        label = setting.label
+        if setting.variant is not None:
+            capability = setting.variant.capability_tier
         options.append(
             Option(
                 kind=note.size_class,
@@ -205,9 +222,9 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 provider=note.provider,
                 hardware=None,
                 quant=None,
-                label=f"{note.provider}/{note.model}",
+                label=label,
                 # The same weights get the same tier whether the team or a provider serves them.
-                capability=weights.capability_hint if weights else note.capability_tier,
+                capability=capability,
                 context_tokens=note.context_tokens,
                 fits=True,
                 memory_gb=None,
@@ -218,7 +235,11 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 basis="published",
                 per_request_usd=float(cost),
                 min_first_token_ms=latency.first_token_ms["expected"],
-                mmlu=_mmlu(note.benchmarks) if weights is None else weights.score("mmlu"),
+                mmlu=None
+                if setting.variant is not None
+                else _mmlu(note.benchmarks)
+                if weights is None
+                else weights.score("mmlu"),
                 open_weight_model=note.open_weight_model,
                 # The slow band is a plausible p95, a published one where the model has it (advisor.engine.api_latency).
                 est_first_token_p95_ms=latency.first_token_ms["high"],
@@ -227,9 +248,59 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 languages=card_languages(weights) if weights else None,
                 vision=note.vision,
                 fine_tunable=note.fine_tuning,
+                reasoning_effort=setting.effort,
+                reasoning_variant=setting.variant.label if setting.variant is not None else None,
+                output_multiplier=setting.reasoning_multiplier,
             )
         )
     return options
+
+
+@dataclass(frozen=True)
+class ApiSetting:
+    """One API model at one reasoning setting: its note (a variant's latency class, measured latency and tier put in
+    the note's place), the setting's name and how many output tokens it bills per visible one."""
+
+    note: ApiModelNote
+    variant: ReasoningVariant | None
+    effort: str | None
+    reasoning_multiplier: float
+
+    @property
+    def label(self) -> str:
+        """The option's label: "provider/model", and the variant's name in brackets for a variant."""
+        label = f"{self.note.provider}/{self.note.model}"
+        return f"{label} ({self.variant.label})" if self.variant is not None else label
+
+
+_API_SETTINGS: dict[int, tuple[Catalog, list[tuple[int, ApiSetting]]]] = {}
+
+
+def api_settings(catalog: Catalog) -> list[tuple[int, ApiSetting]]:
+    """Every (note position, setting) the API options are built from, in catalog order, each note's default first;
+    found once per catalog snapshot."""
+    found = _API_SETTINGS.get(id(catalog))
+    if found is None:
+        if len(_API_SETTINGS) > 64:
+            _API_SETTINGS.clear()
+        settings: list[tuple[int, ApiSetting]] = []
+        for position, note in enumerate(catalog.api_notes):
+            reasoning = note.reasoning
+            if reasoning is None:
+                settings.append((position, ApiSetting(note, None, None, 1.0)))
+                continue
+            settings.append((position, ApiSetting(note, None, reasoning.default_effort, reasoning.output_multiplier)))
+            for variant in reasoning.variants:
+                as_note = note.model_copy(
+                    update={
+                        "latency_class": variant.latency_class,
+                        "latency": variant.latency,
+                        "capability_tier": variant.capability_tier,
+                    }
+                )
+                settings.append((position, ApiSetting(as_note, variant, variant.effort, variant.output_multiplier)))
+        found = _API_SETTINGS[id(catalog)] = (catalog, settings)
+    return found[1]
 
 
 def card_languages(model: OpenWeightModel) -> tuple[str, ...] | None:

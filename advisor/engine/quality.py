@@ -42,6 +42,12 @@ class Quality:
     basis: str
 
 
+def tier_quality(tier: str, why: str) -> Quality:
+    """A model's quality from its tier alone, `why` saying why no benchmark adjusts it."""
+    base = TIER_BASE[tier]
+    return Quality(base, f"{tier} tier ({base:g}); {why}")
+
+
 def benchmarks_for(task: str) -> tuple[str, ...]:
     return TASK_BENCHMARKS.get(task, GENERAL)
 

@@ -15,7 +15,14 @@ import numpy as np
 from advisor.data.catalog import Catalog, default_catalog
 from advisor.engine.cost import Ownership, break_even_requests_per_day, replica_monthly_cost, split_api_id
 from advisor.engine.fit import Deployment, capacity, replicas_needed
-from advisor.engine.options import BuiltOptions, Option, api_options, deployment_label, self_hosted_options
+from advisor.engine.options import (
+    BuiltOptions,
+    Option,
+    api_options,
+    api_settings,
+    deployment_label,
+    self_hosted_options,
+)
 from advisor.errors import AdvisorError
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 from advisor.schema.vocabulary import size_class_of
@@ -265,9 +272,17 @@ def sensitivity(
     replica_blocks: list[np.ndarray] = []
     if api_models:
         table = cat.price_table(variant)
-        pairs = [split_api_id(ref) for ref in api_models]
+        # An option label names a reasoning setting too ("openai/gpt-5 (minimal effort)"): its hidden thinking is
+        # billed as output tokens, as api_options prices it.
+        settings = {setting.label: setting for _, setting in api_settings(cat)}
+        pairs, multipliers = [], []
+        for ref in api_models:
+            setting = settings.get(ref)
+            pairs.append((setting.note.provider, setting.note.model) if setting else split_api_id(ref))
+            multipliers.append(setting.reasoning_multiplier if setting else 1.0)
         rows = np.array([table.index(p, m) for p, m in pairs])
-        per_request = table.cost_per_request(i[..., None], o[..., None], cached_input_share, rows=rows)
+        billed_out = o[..., None] * np.asarray(multipliers)
+        per_request = table.cost_per_request(i[..., None], billed_out, cached_input_share, rows=rows)
         monthly = v[..., None] * money.days_per_month * per_request  # (V, I, O, A)
         for k, ref in enumerate(api_models):
             labels.append(ref)
@@ -275,7 +290,7 @@ def sensitivity(
             blocks.append(np.broadcast_to(monthly[..., k], grid_shape))
             replica_blocks.append(np.full(grid_shape, np.nan))
     classes: list[str] = []
-    notes = {f"{n.provider}/{n.model}": n.size_class for n in cat.api_notes}
+    notes = {setting.label: setting.note.size_class for _, setting in api_settings(cat)}
     classes += [notes.get(ref, "llm") for ref in api_models or []]
 
     for deployment in deployments or []:

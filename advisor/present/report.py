@@ -197,7 +197,8 @@ class Names:
         if option.provider is not None:
             provider = self.provider(option.provider)
             name = self.api_model(option.provider, option.model).removesuffix(f" ({provider})")
-            return f"{name} ({provider} API)"
+            setting = f", {option.reasoning_variant}" if option.reasoning_variant else ""
+            return f"{name}{setting} ({provider} API)"
         spec = option.deployment_spec
         count = spec.count if spec is not None else 1
         where = self.hardware(option.hardware)
