@@ -472,7 +472,8 @@ class _Engine:
     ) -> list[Option]:
         """Hybrid pairings in every shape: a small side on an API or on own or rented hardware, a large side on an
         API or on own or rented hardware, as a router and as a cascade. Each side is among the SIDES_PER_CLASS
-        cheapest of its class at the volume it takes, so the cheapest hybrid is the cheapest over all pairs."""
+        cheapest of its class at the volume it takes, so the cheapest hybrid is the cheapest over all pairs; and a
+        large side that answers better than the small sides is always among them."""
         routing = self.catalog.task_routing(workload.task)
         assumptions = scenario.assumptions
         need = QUALITY_RANK[workload.quality]
@@ -499,12 +500,21 @@ class _Engine:
             is_measured = measured is not None and measured.pattern == pattern
             share = measured.small_share if measured is not None and is_measured else routing.small_share
             quality = quality_range(self.catalog.routing_benchmark(routing.benchmark), share)
+            small_volume = volume if pattern == "cascade" else volume * share
+            smalls = [*cheapest(small_pool, True, small_volume), *cheapest(small_pool, False, small_volume)]
             larges = [
                 *cheapest(large_pool, True, volume * (1 - share)),
                 *cheapest(large_pool, False, volume * (1 - share)),
             ]
-            small_volume = volume if pattern == "cascade" else volume * share
-            smalls = [*cheapest(small_pool, True, small_volume), *cheapest(small_pool, False, small_volume)]
+            # A large side is there for the answers the small one gets wrong: where none of the cheapest lifts a
+            # hybrid above the best small side (at random routing, see hybrid_option), the cheapest that does is
+            # paired too.
+            lift = min(quality[0], 1.0) if quality else 1.0
+            floor = max((o.quality_score or 0.0 for o in smalls), default=0.0)
+            lifting = [o for o in large_pool if (o.quality_score or 0.0) * lift > floor]
+            for on_api in (True, False):
+                if not any(o in lifting and (o.provider is not None) == on_api for o in larges):
+                    larges += [o for o in cheapest(lifting, on_api, volume * (1 - share))[:1] if o not in larges]
             for small in smalls:
                 for large in larges:
                     hybrid = hybrid_option(small, large, share, pattern, quality)
