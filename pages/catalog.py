@@ -307,6 +307,17 @@ def hardware_tab() -> None:
                     if row["hardware"] == card
                 ]
                 st.markdown(f"**{plain(card)}**\n\n" + "\n".join(lines))
+    with st.expander("Serving engines", icon=":material/settings_input_component:"):
+        st.caption(
+            "Every self-hosted figure assumes one of these engines: the hardware kind's default, or the one the "
+            "questionnaire's “Serving engine” names (scenario key hardware.engine)."
+        )
+        for row in catalog_rows("engines", catalog()):
+            st.markdown(
+                f"- **{plain(row['name'])}** ({plain(row['id'])}): {plain(row['batching'])}, up to "
+                f"{row['max_sequences']:,} sequences; runs on {plain(row['runs_on'].replace('_', ' '))}; default on "
+                f"{plain(row['default_on'].replace('_', ' ')) or 'none'}; precisions {plain(row['precisions'])}"
+            )
 
 
 def band_table(fit: FitResult) -> pd.DataFrame:

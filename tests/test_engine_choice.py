@@ -129,3 +129,13 @@ def test_the_report_names_the_engine_asked_for() -> None:
     assert row["value"] == "llama.cpp"
     (row,) = [row for row in input_rows(_scenario(profile="h100"), names) if row["item"] == "Serving engine"]
     assert row["value"].startswith("the usual one")
+
+
+def test_the_catalog_page_lists_the_engines() -> None:
+    at = open_app("catalog")
+    assert not at.exception
+    (engines,) = [e for e in at.expander if e.label == "Serving engines"]
+    text = " ".join(m.value for m in engines.markdown)
+    for row in catalog_rows("engines"):
+        assert f"**{row['name']}**" in text
+    assert "vLLM" in text and "runs on datacenter gpu, consumer gpu" in text
