@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from pydantic import BaseModel
 
 from advisor.data.examples import example_scenarios
 from advisor.data.scenarios import parse_scenario
@@ -425,28 +426,26 @@ def hardware_section() -> None:
                     f"Ticked for you: {plain(names.get(owned_note, owned_note))} is usually the users' own, so only "
                     "its electricity counts. Untick it and submit again to price buying it."
                 )
-        engines = engine_words(catalog())
-        st.selectbox(
-            "Serving engine",
-            list(engines),
-            format_func=engines.__getitem__,
-            key=skey("engine"),
-            help=HardwareChoice.model_fields["engine"].description,
-        )
-        inline_problem(skey("engine"))
+        scenario_choice("Serving engine", engine_words(catalog()), "engine", HardwareChoice)
         with st.expander("Money and running assumptions"):
             columns = st.columns(len(MONEY_NUMBERS))
             for column, field in zip(columns, MONEY_NUMBERS, strict=True):
                 with column:
                     number(field, skey(field.name))
-            st.selectbox(
-                "Rent from",
-                list(RENT_CLASS_WORDS),
-                format_func=RENT_CLASS_WORDS.__getitem__,
-                key=skey("rent_class"),
-                help=Assumptions.model_fields["rent_class"].description,
-            )
-            inline_problem(skey("rent_class"))
+            scenario_choice("Rent from", RENT_CLASS_WORDS, "rent_class", Assumptions)
+
+
+def scenario_choice(label: str, words: dict[str, str], name: str, section: type[BaseModel]) -> None:
+    """A pick-one question for a scenario-level field: its choices in words, the field's description as help, and
+    its problem (if any) under it."""
+    st.selectbox(
+        label,
+        list(words),
+        format_func=words.__getitem__,
+        key=skey(name),
+        help=section.model_fields[name].description,
+    )
+    inline_problem(skey(name))
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------

@@ -230,13 +230,10 @@ class HardwareChoice(Strict):
     @field_validator("engine")
     @classmethod
     def _known_engine(cls, value: str | None, info: ValidationInfo) -> str | None:
+        resolved = _catalog_id(value, info, "resolve_engine_id")
         catalog = _catalog_from(info)
-        if value is None or catalog is None:
-            return value
-        try:
-            resolved: str = catalog.resolve_engine_id(value)
-        except UnknownIdError as e:
-            raise ValueError(str(e)) from None
+        if resolved is None or catalog is None:
+            return resolved
         profile = info.data.get("profile")
         if profile is not None and profile in catalog.hardware:
             kind = catalog.hardware[profile].kind
@@ -248,14 +245,20 @@ class HardwareChoice(Strict):
     @field_validator("profile")
     @classmethod
     def _known_profile(cls, value: str | None, info: ValidationInfo) -> str | None:
-        catalog = _catalog_from(info)
-        if value is None or catalog is None:
-            return value
-        try:
-            resolved: str = catalog.resolve_hardware_id(value)
-        except UnknownIdError as e:
-            raise ValueError(str(e)) from None
-        return resolved
+        return _catalog_id(value, info, "resolve_hardware_id")
+
+
+def _catalog_id(value: str | None, info: ValidationInfo, resolve: str) -> str | None:
+    """`value` as the catalog's own id (its method `resolve`: 'RTX 4090' -> 'rtx-4090'), the lookup's message as the
+    field's error; unchanged without a catalog in the validation context."""
+    catalog = _catalog_from(info)
+    if value is None or catalog is None:
+        return value
+    try:
+        resolved: str = getattr(catalog, resolve)(value)
+    except UnknownIdError as e:
+        raise ValueError(str(e)) from None
+    return resolved
 
 
 class Assumptions(Strict):
