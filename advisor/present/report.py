@@ -182,7 +182,8 @@ class Names:
         return entry.name if entry else hardware_id
 
     def option(self, option: Option) -> str:
-        """'Llama 3.1 8B Instruct (Q4_K_M) on NVIDIA L4', 'GPT-4o mini, OpenAI API', 'Router: ... keeps 80%, ...'."""
+        """'Llama 3.1 8B Instruct (Q4_K_M, llama.cpp) on NVIDIA L4', 'GPT-4o mini (OpenAI API)', 'Router: ... keeps
+        80%, ...'."""
         if option.small is not None and option.large is not None:
             from advisor.engine.recommend import MEASURED_ON_YOUR_PROMPTS
 
@@ -203,8 +204,11 @@ class Names:
         count = spec.count if spec is not None else 1
         where = self.hardware(option.hardware)
         where = where if count == 1 else f"{count} × {where}"
-        quant = f" ({option.quant})" if option.quant else ""
-        return f"{self.model(option.model)}{quant} on {where}"
+        from advisor.engine.fit import engine_name
+
+        engine = engine_name(spec.engine, self.catalog) if spec is not None else None
+        quant = ", ".join(part for part in (option.quant, engine) if part)
+        return f"{self.model(option.model)}{f' ({quant})' if quant else ''} on {where}"
 
     def short(self, option: Option) -> str:
         """A name narrow enough for a chart: 'Llama 3.1 8B Instant', 'Phi-4 (14B) on NVIDIA L4', 'Router: ...'."""
