@@ -188,15 +188,21 @@ def replicas_at(requests_per_day: float, peak_factor: float, hours_per_day: floa
 
 
 def self_hosted_cost(
-    deployment: Deployment, workload: Workload, assumptions: Assumptions, ownership: Ownership
+    deployment: Deployment,
+    workload: Workload,
+    assumptions: Assumptions,
+    ownership: Ownership,
+    *,
+    expected_only: bool = False,
 ) -> SelfHostedCost:
-    """Replicas needed at peak and what they cost per month, as a band."""
+    """Replicas needed at peak and what they cost per month, as a band. `expected_only`: the expected band stands
+    for all three (a search that compares picks needs no more, and sizes a third as much)."""
     replica = replica_monthly_cost(deployment, assumptions, ownership)
     context = workload.effective_context_tokens
     replicas: dict[str, float] = {}
     replica_rps: dict[str, float] = {}
     capacities: dict[str, Capacity] = {}
-    for band in BAND_NAMES:
+    for band in ("expected",) if expected_only else BAND_NAMES:
         cap = capacity(
             deployment,
             workload.input_tokens,
@@ -210,6 +216,10 @@ def self_hosted_cost(
         rps = float(cap.requests_per_s) if bool(cap.meets_latency) else _unconstrained_rps(deployment, workload, band)
         replica_rps[band] = rps
         replicas[band] = replicas_at(workload.requests_per_day, workload.peak_factor, assumptions.hours_per_day, rps)
+    for band in BAND_NAMES:  # with expected_only, the expected figures in the others' place
+        capacities.setdefault(band, capacities["expected"])
+        replica_rps.setdefault(band, replica_rps["expected"])
+        replicas.setdefault(band, replicas["expected"])
     ops = assumptions.ops_usd_per_month
     monthly = {band: replicas[band] * replica.total_usd + ops for band in BAND_NAMES}
     # The fast band needs the fewest replicas and so is the cheapest: low cost = high speed.

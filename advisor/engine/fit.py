@@ -782,7 +782,12 @@ def _capacity_within_one(
             p95_wait_ms=zero,
         )
     saturated = float(f.saturated[best])
-    wait = float(_p95_wait_at(f.candidates[best], best_ceiling, f, best)) if targeted else 0.0
+    wait = 0.0
+    if targeted:  # the longer of the waits for a slot and for the device (see _p95_wait_at), in plain floats
+        wait = max(
+            _wait_one(f.candidates[best], best_ceiling, saturated),
+            _wait_one(1, best_ceiling, 1.0 / float(f.own_work_s[best])),
+        )
     return Capacity(
         batch=np.asarray(float(f.candidates[best])),
         requests_per_s=np.asarray(best_rps),
@@ -803,6 +808,18 @@ def _p95_wait_at(slots: int, utilisation: Any, f: LoadFigures, i: int) -> Any:
     for_slot = p95_wait_s(slots, utilisation, f.saturated[i])
     for_device = p95_wait_s(1, utilisation, 1.0 / np.asarray(f.own_work_s[i]))
     return np.maximum(for_slot, for_device)
+
+
+def _wait_one(slots: int, utilisation: float, saturated_rps: float) -> float:
+    """p95_wait_s for one replica shape, in plain floats (np.interp's arithmetic)."""
+    wait, rho = _wait_lists(int(slots))
+    if utilisation <= rho[0]:
+        return wait[0] / saturated_rps
+    if utilisation >= rho[-1]:
+        return math.inf if utilisation > rho[-1] else wait[-1] / saturated_rps
+    j = bisect.bisect_right(rho, utilisation)
+    share = (utilisation - rho[j - 1]) / (rho[j] - rho[j - 1])
+    return (wait[j - 1] + share * (wait[j] - wait[j - 1])) / saturated_rps
 
 
 def _ceiling_one(slots: int, slack_s: float, saturated_rps: float) -> float:

@@ -510,13 +510,16 @@ def paid_as(deployment: Deployment, scenario: Scenario) -> Ownership:
     return ownership
 
 
-def resized(option: Option, scenario: Scenario, workload: Workload, catalog: Catalog) -> Option:
-    """A self-hosted option costed again for `workload` (a tighter latency target, say) on the same deployment."""
+def resized(
+    option: Option, scenario: Scenario, workload: Workload, catalog: Catalog, *, expected_only: bool = False
+) -> Option:
+    """A self-hosted option costed again for `workload` (a tighter latency target, say) on the same deployment;
+    `expected_only` for a search that needs only the expected figures (advisor.engine.cost.self_hosted_cost)."""
     deployment = option.deployment_spec
     if deployment is None or not option.fits:
         return option
     priced = paid_as(deployment, scenario)
-    cost = self_hosted_cost(deployment, workload, scenario.assumptions, priced)
+    cost = self_hosted_cost(deployment, workload, scenario.assumptions, priced, expected_only=expected_only)
     return _costed(cost, scenario, workload, catalog)
 
 

@@ -512,9 +512,11 @@ class _Engine:
             lift = min(quality[0], 1.0) if quality else 1.0
             floor = max((o.quality_score or 0.0 for o in smalls), default=0.0)
             lifting = [o for o in large_pool if (o.quality_score or 0.0) * lift > floor]
+            lifts = {id(o) for o in lifting}
             for on_api in (True, False):
-                if not any(o in lifting and (o.provider is not None) == on_api for o in larges):
-                    larges += [o for o in cheapest(lifting, on_api, volume * (1 - share))[:1] if o not in larges]
+                if not any(id(o) in lifts and (o.provider is not None) == on_api for o in larges):
+                    chosen = {id(o) for o in larges}
+                    larges += [o for o in cheapest(lifting, on_api, volume * (1 - share))[:1] if id(o) not in chosen]
             for small in smalls:
                 for large in larges:
                     hybrid = hybrid_option(small, large, share, pattern, quality)
@@ -770,7 +772,8 @@ class _Engine:
             edge = self.first_change(lambda v: signature(v) != here, volume, grid)
             if edge is None:
                 continue
-            step = 1.005 if direction == "above" else 1 / 1.005
+            # The edge is bisected to 1%: one step of that on either side is beyond it and before it.
+            step = 1.01 if direction == "above" else 1 / 1.01
             confirmed = exact or (again(edge * step) != here and again(edge / step) == here)
             if not confirmed:
                 edge = self.first_change(lambda v: again(v) != here, volume, grid, steps=VOLUME_REFINE_STEPS)
@@ -820,8 +823,15 @@ class _Engine:
         own = pick.option.est_first_token_p95_ms
         target = workload.latency_p95_first_token_ms
 
+        decided: dict[float, WorkloadRecommendation] = {}
+
+        def at(probe: float) -> WorkloadRecommendation:
+            if probe not in decided:
+                decided[probe] = self.decide_at_first_token(workload, probe, singles, result)
+            return decided[probe]
+
         def changed(probe: float) -> bool:
-            after = self.decide_at_first_token(workload, probe, singles, result)
+            after = at(probe)
             return after.pick is None or after.pick.option.label != label
 
         # Under the fastest first token the pick can give (one request alone; its own p95 for an API) it drops out,
@@ -835,17 +845,20 @@ class _Engine:
                 return []  # already changed far above the pick's p95: any target would change it
         if fastest >= inside:
             return []
-        edge = _bisect(changed, inside, fastest, LATENCY_REFINE_STEPS)
-        # `edge` changes the pick and a target 1% above it does not. Where the pick drops out at its own p95 (an API,
-        # or a replica already at its smallest load), that is the exact edge.
-        threshold = own if edge <= own < inside and changed(own * 0.999) else edge
+        # The pick's own p95 is where it drops out when nothing else moves it first (an API's sizing never changes):
+        # if the pick still holds just above it, the edge is there, and two probes find it.
+        if own < inside and not changed(min(own * 1.01, inside)) and changed(own * 0.999):
+            threshold = own
+        else:
+            # `edge` changes the pick and a target 1% above it does not.
+            threshold = _bisect(changed, inside, fastest, LATENCY_REFINE_STEPS)
         if self.scenario.hardware.profile is None:  # hardware chosen anew: check from scratch
             confirmed = self.latency_confirmed(workload, threshold, label)
             if confirmed is None:
                 return []  # deciding from scratch disagrees: no sentence is better than a wrong one
             after = confirmed
         else:
-            after = self.decide_at_first_token(workload, threshold * 0.999, singles, result)
+            after = at(threshold * 0.999)
         return [
             _change(
                 "first_token_target",
@@ -892,7 +905,9 @@ class _Engine:
             return o.is_self_hosted and o.est_first_token_p95_ms is not None
 
         new_pick = (
-            resized(pick.option, scenario, tighter, self.catalog) if sized_by_target(pick.option) else pick.option
+            resized(pick.option, scenario, tighter, self.catalog, expected_only=True)
+            if sized_by_target(pick.option)
+            else pick.option
         )
         band = 1 + BALANCED_BAND if self.scenario.optimize_for == "balanced" else 1.0
         ceiling = new_pick.usd_at(volume, tighter, assumptions, "expected") * band
@@ -912,7 +927,7 @@ class _Engine:
             if o is pick.option:
                 again.append(new_pick)
             elif sized_by_target(o) and worth_resizing(o):
-                again.append(resized(o, scenario, tighter, self.catalog))
+                again.append(resized(o, scenario, tighter, self.catalog, expected_only=True))
             else:
                 again.append(o)  # an API, or cannot win: the hard rule decides on it as it is
         context = self.context(scenario, tighter)
