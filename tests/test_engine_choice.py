@@ -139,3 +139,17 @@ def test_the_catalog_page_lists_the_engines() -> None:
     for row in catalog_rows("engines"):
         assert f"**{row['name']}**" in text
     assert "vLLM" in text and "runs on datacenter gpu, consumer gpu" in text
+
+
+def test_an_engine_the_hardware_cannot_run_is_marked_on_its_question_and_nothing_is_lost() -> None:
+    at = open_app()
+    at.selectbox(key=skey("profile")).select("m3-max-64gb")
+    at.radio(key=skey("ownership")).set_value("owned")
+    at.selectbox(key=skey("engine")).select("vllm")
+    at.button(key="q_submit").click()
+    rerun(at)
+    assert not at.exception
+    marked = [e.value for e in at.error if "vllm does not run on m3-max-64gb" in e.value]
+    assert marked and all("\n" not in m for m in marked)
+    assert at.selectbox(key=skey("engine")).value == "vllm"
+    assert at.selectbox(key=skey("profile")).value == "m3-max-64gb"

@@ -44,7 +44,7 @@ BATCH_CANDIDATES = (1, 2, 4, 8, 16, 32, 64)
 P95_FIRST_TOKEN_BAND = "low"
 """The speed band whose first-token time stands for the p95: the slow end of the band (see Capacity)."""
 P95_WAIT_SHARE = 0.05
-"""Share of requests that wait for a free slot longer than the p95 wait (see `p95_wait_s`)."""
+"""Share of requests that wait longer than the p95 wait (see `p95_wait_s`)."""
 _UTILISATION_GRID = np.unique(np.concatenate([np.linspace(0.0, 0.99, 199), 1.0 - np.logspace(-2, -4, 41)]))
 
 
@@ -556,16 +556,17 @@ class Capacity:
     first_token_p95_ms: Any = None
     """First token at the chosen batch, 95th percentile, once the request has a slot: the slow end of the speed
     band, plus one decode step and one other request's prefill ahead of it when the replica runs more than one
-    sequence. The wait for a slot comes on top (`p95_wait_ms`); a replica sized to the targets keeps the sum
+    sequence. The wait before it starts comes on top (`p95_wait_ms`); a replica sized to the targets keeps the sum
     within them."""
     saturation_rps: Any = None
     """Requests per second at the chosen batch with every slot always busy (what a benchmark at an unbounded
     request rate measures). `requests_per_s` is this times `utilisation_ceiling`."""
     utilisation_ceiling: Any = None
     """The highest share of `saturation_rps` one replica may be loaded to, with requests arriving at random, while
-    the p95 wait for a slot still leaves the latency targets met; 1 without targets."""
+    the p95 wait (for a slot, or for the device) still leaves the latency targets met; 1 without targets."""
     p95_wait_ms: Any = None
-    """The p95 wait for a free slot at `utilisation_ceiling` (0 without targets: no load is chosen then)."""
+    """The p95 wait before a request's prefill starts at `utilisation_ceiling`, the longer of the waits for a free
+    slot and for the device (0 without targets: no load is chosen then)."""
 
 
 def capacity(
@@ -721,8 +722,7 @@ def capacity_within(
     wait_s = np.zeros(shape)
     if first_token_target_ms is not None or total_target_ms is not None:
         for i, slots in enumerate(candidates):  # the p95 wait at the load chosen, for the batch chosen
-            if shape or i == int(chosen):
-                wait_s = np.where(chosen == i, _p95_wait_at(slots, ceiling[i], f, i), wait_s)
+            wait_s = np.where(chosen == i, _p95_wait_at(slots, ceiling[i], f, i), wait_s)
     # Where nothing meets the targets, report the single-stream figures so the reader sees by how much.
     first_one = f.prefill * 1000
     return Capacity(

@@ -212,8 +212,10 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
         weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
         capability = weights.capability_hint if weights else note.capability_tier
         label = setting.label
+        # A variant's benchmark scores are not published: its tier stands alone (no MMLU tie-break either).
+        mmlu = _mmlu(note.benchmarks) if weights is None else weights.score("mmlu")
         if setting.variant is not None:
-            capability = setting.variant.capability_tier
+            capability, mmlu = setting.variant.capability_tier, None
         options.append(
             Option(
                 kind=note.size_class,
@@ -235,11 +237,7 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 basis="published",
                 per_request_usd=float(cost),
                 min_first_token_ms=latency.first_token_ms["expected"],
-                mmlu=None
-                if setting.variant is not None
-                else _mmlu(note.benchmarks)
-                if weights is None
-                else weights.score("mmlu"),
+                mmlu=mmlu,
                 open_weight_model=note.open_weight_model,
                 # The slow band is a plausible p95, a published one where the model has it (advisor.engine.api_latency).
                 est_first_token_p95_ms=latency.first_token_ms["high"],

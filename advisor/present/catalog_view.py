@@ -22,7 +22,7 @@ from advisor.engine.fit import (
 )
 from advisor.errors import FitError, UnknownIdError
 from advisor.present.words import gb
-from advisor.schema.catalog import RENT_CLASSES, HardwareProfile, RentClass
+from advisor.schema.catalog import RENT_CLASSES, HardwareProfile, Rent, RentClass
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -67,10 +67,14 @@ def rent_band_text(profile: HardwareProfile, provider_class: RentClass) -> str |
 def rents_as_of(profile: HardwareProfile) -> str | None:
     """When a card's rents were read: the oldest and newest dates ("2025-03-06 to 2026-11-16"), and how many are
     undated; None when it has no rents."""
-    if not profile.rents:
-        return None
-    dated = sorted(r.as_of for r in profile.rents if not r.as_of.startswith("undated"))
-    undated = len(profile.rents) - len(dated)
+    return rent_dates(profile.rents) if profile.rents else None
+
+
+def rent_dates(rents: Iterable[Rent]) -> str:
+    """The span of dates some rents were read on ("2025-03-06 to 2026-11-16"), and how many are undated."""
+    rents = list(rents)
+    dated = sorted(r.as_of for r in rents if not r.as_of.startswith("undated"))
+    undated = len(rents) - len(dated)
     parts = []
     if dated:
         parts.append(dated[0] if dated[0] == dated[-1] else f"{dated[0]} to {dated[-1]}")

@@ -452,6 +452,7 @@ def used_options(recommendation: Recommendation) -> list[Option]:
 def price_rows(recommendation: Recommendation, names: Names) -> list[dict[str, Any]]:
     """Every API price and hardware rent or purchase the shown options use, with its source and date."""
     from advisor.data.prices import genai_prices_version
+    from advisor.present.catalog_view import rent_dates
 
     catalog = names.catalog
     table = catalog.price_table()
@@ -499,10 +500,7 @@ def price_rows(recommendation: Recommendation, names: Names) -> list[dict[str, A
             offer = f"median of {len(class_rents)} {rent_class} rents: " + "; ".join(
                 f"{r.provider} {r.usd_per_hour:g}" for r in class_rents
             )
-            dated = sorted(r.as_of for r in class_rents if not r.as_of.startswith("undated"))
-            undated = len(class_rents) - len(dated)
-            spans = [dated[0] if dated[0] == dated[-1] else f"{dated[0]} to {dated[-1]}"] if dated else []
-            as_of = "; ".join([*spans, *([f"{undated} undated"] if undated else [])])
+            as_of = rent_dates(class_rents)
             source = "; ".join(dict.fromkeys(r.source for r in class_rents))
         rows.append(
             {
@@ -994,8 +992,8 @@ def _basis(recommendation: Recommendation, names: Names) -> str:
         "<section><h2>How the figures were estimated</h2>",
         "<p>API costs are the provider's token prices times the workload's tokens. Self-hosted costs are the "
         "replicas needed at the busiest hour times the hardware's rent or write-off, energy and ops; under a "
-        "latency target each replica is loaded only so far that a request arriving at random still finds a free "
-        "slot in time (the p95 wait fits the target). Speeds of "
+        "latency target each replica is loaded only so far that a request arriving at random still starts in "
+        "time (its p95 wait for a free slot and for the device fits the target). Speeds of "
         "self-hosted models are estimated from the hardware's memory bandwidth and compute, scaled by what the "
         "serving engine the option names (llama.cpp, vLLM) reaches on that kind of hardware; a model measured on "
         "this hardware uses the measurement instead. Low and high are the fast and slow ends of that estimate.</p>",
