@@ -161,7 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="run each prompt N times (1 to 20) and report each side's median run with the spread",
     )
     compare.add_argument(
-        "--calibrate", action="store_true", help="keep the local run's speed: later estimates for it say 'measured'"
+        "--calibrate",
+        action="store_true",
+        help="keep the runs' speeds: later estimates for the local model on this machine, and for the API model, "
+        "say 'measured'",
+    )
+    compare.add_argument(
+        "--api-as",
+        default=None,
+        metavar="PROVIDER/MODEL",
+        help="with --calibrate: the catalog API model the endpoint serves (a proxy or gateway in front of a "
+        "provider); default: found from --api-base and --api-model",
     )
     _format_arg(compare)
 
@@ -479,9 +489,11 @@ def cmd_recommend(args: argparse.Namespace) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Both sides at once per prompt; a side that cannot start or fails reports why and the other still runs."""
-    from advisor.compare import calibrate, compare, pick_workload
+    from advisor.compare import api_option_label, calibrate, compare, pick_workload
     from advisor.runners import Runner, RunnerError, RunSettings, make_runner
 
+    if args.api_as is not None:  # checked before any run: a wrong name is a typo, found in a second, not a minute
+        api_option_label(args.api_model or "", args.api_base or "", as_label=args.api_as)
     scenario = workload = None
     if args.scenario:
         from advisor.data.scenarios import load_scenario
@@ -523,12 +535,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
         kept = [calibrate(r.sides["local"], quant) for r in results if r.sides["local"].ok][-1:]
         for line in kept:
             print(f"advisor: {line}", file=sys.stderr)
+    if args.calibrate and not isinstance(runners.get("api"), AdvisorError | None):
+        _calibrate_api(args, runners["api"], results)
     if args.format == "json":
         data = [r.to_dict() for r in results]
         print(json.dumps(data[0] if args.prompt else data, indent=2, allow_nan=False))
     else:
         print(_compare_table(results), end="")
     return 0 if any(m.ok for r in results for m in r.sides.values()) else 1
+
+
+def _calibrate_api(args: argparse.Namespace, runner: Any, results: list[Any]) -> None:
+    """Keep the last good API run for the catalog API model it measures; say why when there is none."""
+    from advisor.compare import api_option_label, calibrate_api
+
+    runs = [r.sides["api"] for r in results if r.sides["api"].ok]
+    try:
+        label = api_option_label(runner.model, runner.display_url, runner.provider, args.api_as)
+        if not runs:
+            raise AdvisorError("measurements: no API run finished, so there is no API latency to keep")
+        print(f"advisor: {calibrate_api(runs[-1], label)}", file=sys.stderr)
+    except AdvisorError as e:
+        print(f"advisor: API latency not kept: {e}", file=sys.stderr)
 
 
 COMPARE_ROWS = [

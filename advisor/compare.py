@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor.data.catalog import THIS_MACHINE, default_catalog
-from advisor.data.measurements import Measurements, pair_key, record_measurement
+from advisor.data.measurements import API_QUANT, HOSTED_API_ID, Measurements, pair_key, record_measurement
 from advisor.data.this_machine import detect_this_machine
 from advisor.engine.cost import has_price, self_hosted_cost
 from advisor.engine.fit import make_deployment
@@ -327,4 +327,65 @@ def calibrate(measurement: Measurement, quant: str, hardware: str = THIS_MACHINE
         f"{measurement.model} {quant} on {hardware}: {measurement.tokens_per_s:,.1f} tokens/s and a "
         f"{measurement.first_token_ms or 0:,.0f} ms first token for a {measurement.prompt_tokens}-token prompt "
         "now replace the estimate"
+    )
+
+
+def api_option_labels() -> list[str]:
+    """The labels of the catalog's API options (`provider/model`, a reasoning variant's name in brackets)."""
+    from advisor.engine.options import api_settings
+
+    return [setting.label for _, setting in api_settings(default_catalog())]
+
+
+def known_api_label(model: str, base_url: str, provider: str | None = None) -> str | None:
+    """The catalog API option `model` at `base_url` is, when the endpoint is a known provider's (genai-prices' API
+    patterns) and the model one of the curated ones; else None. A run sends the model's default reasoning setting,
+    so it is the option without a variant's name."""
+    from advisor.runners.api import provider_for_url
+
+    owner = provider or provider_for_url(base_url)
+    label = f"{owner}/{model}"
+    return label if owner is not None and label in api_option_labels() else None
+
+
+def api_option_label(model: str, base_url: str, provider: str | None = None, as_label: str | None = None) -> str:
+    """The catalog API option a live API run measures: `as_label` when given (a proxy or gateway in front of a
+    provider), else `known_api_label`; an AdvisorError says why when there is none."""
+    if as_label is not None:
+        if as_label not in api_option_labels():
+            raise AdvisorError(
+                f"api-as: {as_label!r} is not a curated API model; use a label of `advisor catalog api-models`, "
+                "like openai/gpt-4o-mini"
+            )
+        return as_label
+    label = known_api_label(model, base_url, provider)
+    if label is None:
+        raise AdvisorError(
+            f"api-as: {model!r} at {base_url} is not one of the catalog's curated API models; name the one this "
+            "endpoint serves (like openai/gpt-4o-mini) to keep its latency"
+        )
+    return label
+
+
+def calibrate_api(measurement: Measurement, label: str) -> str:
+    """Store an API run's first token and output speed for the API option `label` (see api_option_label); later
+    estimates for that option say 'measured' and use them in place of the published figures."""
+    if not measurement.ok or not measurement.tokens_per_s:
+        raise AdvisorError("measurements: this API run has no output speed to keep (it failed or made < 2 tokens)")
+    record_measurement(
+        label,
+        API_QUANT,
+        HOSTED_API_ID,
+        measurement.tokens_per_s,
+        measurement.first_token_ms,
+        measurement.prompt_tokens or None,
+    )
+    first = (
+        f"a {measurement.first_token_ms:,.0f} ms first token for a {measurement.prompt_tokens}-token prompt and "
+        if measurement.first_token_ms
+        else ""
+    )
+    return (
+        f"{label}: {first}{measurement.tokens_per_s:,.1f} tokens/s, measured from this network, now replace its "
+        "published latency"
     )

@@ -22,10 +22,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from advisor.compare import MAX_REPEAT, SideBySide, calibrate, compare, pick_workload
+from advisor.compare import (
+    MAX_REPEAT,
+    SideBySide,
+    api_option_labels,
+    calibrate,
+    calibrate_api,
+    compare,
+    known_api_label,
+    pick_workload,
+)
 from advisor.errors import AdvisorError
 from advisor.present.words import plain
-from advisor.runners import Runner, RunnerError, RunSettings, make_runner
+from advisor.runners import Measurement, Runner, RunnerError, RunSettings, make_runner
 from advisor.runners.endpoints import (
     KEY_NAME,
     PRESETS,
@@ -105,6 +114,32 @@ def build_runners(
     except RunnerError as e:
         runners["api"] = RunnerError(f"{e}\n\n{api_setup_help()}")
     return runners
+
+
+def keep_api_latency(api_run: Measurement) -> None:
+    """Offer to keep the API run's first token and speed for the catalog API model it measured: found from the
+    endpoint, or chosen (a proxy or gateway in front of a provider)."""
+    labels = api_option_labels()
+    found = known_api_label(api_run.model, str(api_run.extra.get("base_url", "")))
+    label_column, button_column = st.columns([3, 2], vertical_alignment="bottom")
+    label = label_column.selectbox(
+        "Catalog API model this endpoint serves",
+        labels,
+        index=labels.index(found) if found else None,
+        key="live_api_as",
+        placeholder="Choose one to keep this run's latency",
+        help="Recommendations then use this run's first token and speed, from your network and account, in place "
+        "of the published figures.",
+    )
+    if button_column.button(
+        "Use the API run's latency", icon=":material/speed:", key="live_calibrate_api", disabled=label is None
+    ):
+        try:
+            message = calibrate_api(api_run, str(label))
+        except AdvisorError as e:
+            st.error(str(e))
+        else:
+            st.success(f"{plain(message)}. Recommendations for {plain(str(label))} now say 'measured'.")
 
 
 def stream_both(
@@ -376,6 +411,9 @@ if result is not None:
                     "in the questionnaire to cost it here."
                 )
                 st.success(f"{plain(message)}. {plain(where)}", icon=":material/check:")
+    api_run = result.sides.get("api")
+    if api_run is not None and api_run.ok and api_run.tokens_per_s:
+        keep_api_latency(api_run)
     if any(m.monthly_cost_usd for m in result.sides.values()):
         st.caption(
             f"Monthly figures are for the workload **{pick_workload(scenario, task).name}** of **{scenario.name}**: "

@@ -125,7 +125,10 @@ def verdict_card(result: WorkloadRecommendation, naming: Names) -> None:
         low, high = pick.monthly_usd["low"], pick.monthly_usd["high"]
         band = "" if usd(low) == usd(high) else f"{usd(low)} to {usd(high)}"
         st.metric("Per month", usd(pick.cost), help=f"Expected; range {band}" if band else "Expected monthly cost.")
-        basis = " · speed measured on this hardware" if pick.option.basis == "measured" else ""
+        basis = ""
+        if pick.option.basis == "measured":
+            measured_where = "from this network" if pick.option.deployment == "api" else "on this hardware"
+            basis = f" · speed measured {measured_where}"
         st.caption(plain(naming.option(pick.option)) + (f" · range {band}" if band else "") + basis)
 
 

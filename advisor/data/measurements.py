@@ -64,6 +64,18 @@ THIS_MACHINE_ID = "this-machine"
 """The hardware id of the machine the advisor runs on (advisor.data.catalog.THIS_MACHINE): in a team store its
 measurements are kept per machine."""
 
+HOSTED_API_ID = "hosted-api"
+"""The `hardware` of an API model's measurement: the provider's servers, seen from where the run was made. Its
+`model` is the API option's label (`provider/model`, with a reasoning variant's name in brackets) and its `quant`
+is `API_QUANT`."""
+
+API_QUANT = "API"
+
+
+def api_measured(measurements: Measurements, label: str) -> dict[str, float]:
+    """What live runs measured for the API option `label` (first token, output speed, prompt length), or {}."""
+    return measurements.for_pair(label, API_QUANT, HOSTED_API_ID)
+
 
 class StoredMeasurement(Record):
     """One entry of the store: what a live run measured for a (model, quant, hardware) pair."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,12 +62,17 @@ def _scaled(median: float, shape: Band) -> dict[str, float]:
     return {band: median * getattr(shape, band) / shape.expected for band in BAND_NAMES}
 
 
-def first_token_band(note: ApiModelNote, bands: ApiLatencyClass) -> dict[str, float]:
-    """The first-token band before prompt reading: the model's own median (and p95 where published), else the class.
+def first_token_band(
+    note: ApiModelNote, bands: ApiLatencyClass, own: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The first-token band before prompt reading: a live run's (`own`, see api_latency), else the model's own
+    published median (and p95 where published), else the class.
 
     Without a published p95 the high end is the median times the class's high/expected ratio, and the low end
     is always the median times the class's low/expected ratio.
     """
+    if own and "first_token_ms" in own:
+        return _scaled(own["first_token_ms"], bands.first_token_ms)
     measured = note.latency
     if measured is None or measured.first_token_ms is None:
         return {band: getattr(bands.first_token_ms, band) for band in BAND_NAMES}
@@ -76,30 +82,37 @@ def first_token_band(note: ApiModelNote, bands: ApiLatencyClass) -> dict[str, fl
     return band
 
 
-def speed_band(note: ApiModelNote, bands: ApiLatencyClass) -> dict[str, float]:
-    """Output tokens per second: the model's own median with the class's spread, else the class band."""
+def speed_band(note: ApiModelNote, bands: ApiLatencyClass, own: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Output tokens per second: a live run's, else the model's own published median, with the class's spread; else
+    the class band."""
+    if own and "tokens_per_s" in own:
+        return _scaled(own["tokens_per_s"], bands.tokens_per_s)
     measured = note.latency
     if measured is None or measured.output_tokens_per_s is None:
         return {band: getattr(bands.tokens_per_s, band) for band in BAND_NAMES}
     return _scaled(measured.output_tokens_per_s, bands.tokens_per_s)
 
 
-def measured_prompt_tokens(note: ApiModelNote, base_prompt_tokens: int) -> int:
+def measured_prompt_tokens(note: ApiModelNote, base_prompt_tokens: int, own: Mapping[str, float] | None = None) -> int:
     """The prompt size whose reading is already inside the first-token figures; longer prompts add reading time.
 
-    A model's own figure taken with a prompt longer than the base size already holds that prompt's reading, so only
-    tokens beyond it are added; a shorter prompt gets no credit, which errs towards the slow side.
+    A figure taken with a prompt longer than the base size already holds that prompt's reading, so only tokens
+    beyond it are added; a shorter prompt gets no credit, which errs towards the slow side.
     """
+    if own and "first_token_ms" in own:
+        return max(int(own.get("prompt_tokens", 0)), base_prompt_tokens)
     measured = note.latency
     if measured is None or measured.first_token_ms is None or measured.prompt_tokens is None:
         return base_prompt_tokens
     return max(measured.prompt_tokens, base_prompt_tokens)
 
 
-def latency_basis(note: ApiModelNote) -> str:
+def latency_basis(note: ApiModelNote, own: Mapping[str, float] | None = None) -> str:
     """Where a note's latency figures come from, in words."""
     measured: ApiLatencyMeasured | None = note.latency
     class_words = f"latency class '{note.latency_class}' (catalog/efficiency.yaml)"
+    if own:
+        return _own_basis(own, "published" if measured is not None else class_words)
     if measured is None:
         return f"from the {class_words}"
     if measured.first_token_ms is not None and measured.output_tokens_per_s is not None:
@@ -111,17 +124,34 @@ def latency_basis(note: ApiModelNote) -> str:
     return f"measured by {measured.source} ({measured.date}): {what}"
 
 
+def _own_basis(own: Mapping[str, float], replaced: str) -> str:
+    """A live run's figures in words, and what they replace."""
+    parts = []
+    if "first_token_ms" in own:
+        prompt = f" for a {own['prompt_tokens']:,.0f}-token prompt" if "prompt_tokens" in own else ""
+        parts.append(f"first token {own['first_token_ms']:,.0f} ms{prompt}")
+    parts.append(f"{own['tokens_per_s']:,.1f} tokens/s")
+    replaced_words = "published figures" if replaced == "published" else f"the {replaced}"
+    return f"measured in a live run from this network: {', '.join(parts)} (in place of the {replaced_words})"
+
+
 def api_latency(
-    note: ApiModelNote, input_tokens: int, output_tokens: int, catalog: Catalog | None = None
+    note: ApiModelNote,
+    input_tokens: int,
+    output_tokens: int,
+    catalog: Catalog | None = None,
+    measured: Mapping[str, float] | None = None,
 ) -> ApiLatencyEstimate:
     """First-token, speed and total-time bands for one request of `input_tokens` in and `output_tokens` out.
 
         first_token_ms = first-token band + prompt tokens beyond the measured size / prompt_tokens_per_s
         total_ms       = first_token_ms + output tokens / tokens_per_s
 
-    A note's own `latency` figures (median first token, p95 where published, output speed) set the bands where
-    given; the rest comes from its latency class, `api_latency` in catalog/efficiency.yaml, which also gives the
-    band spread around a measured median and the prompt reading rate.
+    A live run's `measured` figures (`tokens_per_s`, and `first_token_ms` with its `prompt_tokens` where the run
+    timed them; advisor.data.measurements.api_measured) come first: the user's own network and account, so
+    measured beats published. Then a note's own `latency` figures (median first token, p95 where published,
+    output speed) where given; the rest comes from its latency class, `api_latency` in catalog/efficiency.yaml,
+    which also gives the band spread around a measured median and the prompt reading rate.
     Bands follow the fit estimates' convention, numeric order: for times `low` is the fast end, for speeds the slow
     end. The slow reader and decoder go with the slow first token, so `high` times are a plausible p95, not a sum
     of best cases. For reasoning models the hidden thinking is inside the first-token band and `output_tokens`
@@ -134,9 +164,11 @@ def api_latency(
     cat = catalog or default_catalog()
     bands = latency_class(note, cat)
     # The first-token figures were measured with prompts up to this size; only the rest costs reading time.
-    extra_prompt = max(input_tokens - measured_prompt_tokens(note, cat.efficiency.api_latency_base_prompt_tokens), 0)
-    first_token_base = first_token_band(note, bands)
-    tokens_per_s = speed_band(note, bands)
+    own = measured or None
+    base_prompt = measured_prompt_tokens(note, cat.efficiency.api_latency_base_prompt_tokens, own)
+    extra_prompt = max(input_tokens - base_prompt, 0)
+    first_token_base = first_token_band(note, bands, own)
+    tokens_per_s = speed_band(note, bands, own)
     first_token_ms: dict[str, float] = {}
     total_ms: dict[str, float] = {}
     for band in BAND_NAMES:
@@ -153,5 +185,5 @@ def api_latency(
         first_token_ms=first_token_ms,
         tokens_per_s=tokens_per_s,
         total_ms=total_ms,
-        basis=latency_basis(note),
+        basis=latency_basis(note, own),
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from advisor.data.catalog import Catalog
+from advisor.data.measurements import api_measured
 from advisor.engine.api_latency import api_latency
 from advisor.engine.cost import (
     Ownership,
@@ -203,7 +204,10 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
     qualities = quality_table(catalog, workload.task)
     for (_, setting), cost in zip(settings, per_request, strict=True):
         note = setting.note
-        latency = api_latency(note, workload.input_tokens, workload.output_tokens, catalog)
+        label = setting.label
+        # A live run from the user's own network (advisor compare --calibrate) beats the published figures.
+        own = api_measured(catalog.measurements, label)
+        latency = api_latency(note, workload.input_tokens, workload.output_tokens, catalog, own)
         quality = qualities[f"{note.provider}/{note.model}"]
         if setting.variant is not None:
             quality = tier_quality(
@@ -211,7 +215,6 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
             )
         weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
         capability = weights.capability_hint if weights else note.capability_tier
-        label = setting.label
         # A variant's benchmark scores are not published: its tier stands alone (no MMLU tie-break either).
         mmlu = _mmlu(note.benchmarks) if weights is None else weights.score("mmlu")
         if setting.variant is not None:
@@ -234,7 +237,7 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 est_first_token_ms=latency.first_token_ms["expected"],
                 est_total_ms=latency.total_ms["expected"],
                 est_tokens_per_s=latency.tokens_per_s["expected"],
-                basis="published",
+                basis="measured" if own else "published",
                 per_request_usd=float(cost),
                 min_first_token_ms=latency.first_token_ms["expected"],
                 mmlu=mmlu,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.data.catalog import LLAMA_CPP, THIS_MACHINE, Catalog, default_catalog
+from advisor.data.measurements import api_measured
 from advisor.engine.api_latency import latency_basis
 from advisor.engine.fit import (
     BATCH_CANDIDATES,
@@ -199,7 +200,11 @@ def with_details(kind: str, rows: Iterable[Row], catalog: Catalog) -> list[Row]:
                     **row,
                     "capability_tier": note.capability_tier if note else None,
                     "size_class": note.size_class.upper() if note else None,
-                    "latency_basis": latency_basis(note) if note else None,
+                    "latency_basis": (
+                        latency_basis(note, api_measured(catalog.measurements, f"{note.provider}/{note.model}"))
+                        if note
+                        else None
+                    ),
                 }
             )
         return detailed

@@ -68,7 +68,7 @@ FAVOUR_NAMES = {
 }
 BASIS_WORDS = {
     "estimated": "estimated from the hardware's published figures",
-    "measured": "measured on this hardware",
+    "measured": "measured in a live run (on this hardware; for an API, from the team's network)",
     "published": "the provider's published and observed figures",
 }
 PATTERN_NAMES = {"router": "Router", "cascade": "Cascade"}
