@@ -9,6 +9,9 @@ band, which keeps efficiency.yaml's relative width) next to the measured figure,
 the metric's tolerance and inside the band. `python -m bench.bench_validation` prints the table and the accuracy
 per group (hardware kind x engine x metric) and writes docs/validation.svg (log-log, estimate vs measured);
 tests/test_validation.py checks the targets.
+
+The queueing half of the capacity model is checked apart (`latency_under_load`): published first-token p50 and p99
+at a fixed Poisson request rate (catalog/validation/serving_latency.yaml) against the estimated p95 at that load.
 """
 
 from __future__ import annotations
@@ -24,7 +27,16 @@ import numpy as np
 import yaml
 
 from advisor.data.catalog import Catalog, catalog_dir, load_catalog
-from advisor.engine.fit import LLAMA_CPP, Deployment, capacity, engine_compute_band, make_deployment, weight_only
+from advisor.engine.fit import (
+    LLAMA_CPP,
+    Deployment,
+    capacity,
+    engine_compute_band,
+    load_figures,
+    make_deployment,
+    p95_wait_at,
+    weight_only,
+)
 from advisor.schema.catalog import Band, HardwareProfile, OpenWeightModel
 from advisor.schema.vocabulary import BAND_NAMES
 
@@ -40,6 +52,7 @@ GROUP_TOLERANCE = {
     "datacenter_gpu x llama.cpp x decode_tokens_per_s": 1.75,
     "datacenter_gpu x llama.cpp x prefill_tokens_per_s": 2.50,
     "datacenter_gpu x sglang x decode_tokens_per_s": 1.15,
+    "datacenter_gpu x sglang x requests_per_s": 1.50,
     "datacenter_gpu x tensorrt-llm x decode_tokens_per_s": 1.25,
     "datacenter_gpu x tensorrt-llm x requests_per_s": 1.25,
     "datacenter_gpu x vllm x decode_tokens_per_s": 1.10,
@@ -679,6 +692,86 @@ def svg(rows: list[Checked]) -> str:
     return "\n".join(parts) + "\n"
 
 
+LATENCY_FILE = "validation/serving_latency.yaml"
+LATENCY_KNEE = 0.85
+"""Rows at a request rate above this share of the page's highest measured rate sit at the knee and are not counted."""
+LATENCY_TOLERANCE = 1.5
+"""An estimated p95 counts as right when it lies between the measured p50 / 1.5 and the measured p99 x 1.5."""
+
+
+@dataclass(frozen=True)
+class LoadChecked:
+    """One published first-token measurement under Poisson load next to the estimated p95 at that load."""
+
+    id: str
+    engine: str
+    request_rate: float
+    utilisation: float  # the request rate over the estimated saturated rate
+    saturated_rps: float  # estimated
+    peak_rps: float  # the highest rate the page measured
+    p95_ms: float  # estimated: first token once the prefill starts + the p95 wait
+    wait_ms: float  # of which the p95 wait
+    p50_ms: float
+    p99_ms: float
+    counted: bool  # below the knee (LATENCY_KNEE of the page's highest measured rate)
+    source: str
+
+    @property
+    def within(self) -> bool:
+        return self.p50_ms / LATENCY_TOLERANCE <= self.p95_ms <= self.p99_ms * LATENCY_TOLERANCE
+
+
+def latency_under_load(catalog: Catalog | None = None, root: Path | None = None) -> list[LoadChecked]:
+    """Each row of serving_latency.yaml: the replica at the batch capacity() chooses without targets, loaded to
+    the row's request rate, and its p95 first token there (fit.p95_wait_at: the wait for a slot and behind other
+    requests' prefills, on top of the first token once the prefill starts)."""
+    cat = catalog or load_catalog()
+    data: dict[str, Any] = yaml.safe_load(((root or catalog_dir()) / LATENCY_FILE).read_text())
+    checked = []
+    for row in data["rows"]:
+        deployment = _deployment(row, cat)
+        shape = row["shape"]
+        tokens = (shape["input_tokens"], shape["output_tokens"], shape["context_tokens"])
+        figures = load_figures(deployment, *tokens)
+        batch = int(capacity(deployment, *tokens).batch)
+        i = figures.candidates.index(batch)
+        utilisation = row["request_rate"] / float(figures.saturated[i])
+        wait = float(p95_wait_at(batch, utilisation, figures, i))
+        checked.append(
+            LoadChecked(
+                id=row["id"],
+                engine=row["engine"],
+                request_rate=row["request_rate"],
+                utilisation=utilisation,
+                saturated_rps=float(figures.saturated[i]),
+                peak_rps=row["peak_rps"],
+                p95_ms=(float(figures.p95_s[i]) + wait) * 1000,
+                wait_ms=wait * 1000,
+                p50_ms=row["first_token_p50_ms"],
+                p99_ms=row["first_token_p99_ms"],
+                counted=row["request_rate"] <= LATENCY_KNEE * row["peak_rps"],
+                source=row["source"],
+            )
+        )
+    return checked
+
+
+def latency_table(rows: list[LoadChecked]) -> str:
+    lines = [
+        "| row | engine | request rate | capacity est. / page's highest | est. load | est. p95 first token (wait) "
+        "| measured p50 / p99 | within |",
+        "|---|---|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for r in rows:
+        within = ("yes" if r.within else "NO") if r.counted else "knee, not counted"
+        p95 = f"{r.p95_ms:,.0f} ms ({r.wait_ms:,.0f})" if math.isfinite(r.p95_ms) else "over capacity"
+        lines.append(
+            f"| {r.id} | {r.engine} | {r.request_rate:g}/s | {r.saturated_rps:.1f} / {r.peak_rps:.1f}/s | "
+            f"{r.utilisation:.2f} | {p95} | {r.p50_ms:,.0f} / {r.p99_ms:,.0f} ms | {within} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> dict[str, Any]:
     rows = check()
     print(table(rows))
@@ -696,6 +789,11 @@ def main() -> dict[str, Any]:
             f"card shares {dict(serving.by_hardware)}, weight-only share {serving.weight_only:.2f}"
         )
     print(f"  tensor-parallel all-reduce: {catalog_tp_fit()} ms")
+    loaded = latency_under_load()
+    print("\nfirst token under Poisson load (catalog/validation/serving_latency.yaml):")
+    print(latency_table(loaded))
+    counted = [r for r in loaded if r.counted]
+    print(f"estimated p95 within [p50 / 1.5, p99 x 1.5]: {sum(r.within for r in counted)} of {len(counted)}")
     SVG.write_text(svg(rows))
     return result
 

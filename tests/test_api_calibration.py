@@ -20,8 +20,8 @@ from advisor.data.scenarios import scenario_from_data
 from advisor.engine.api_latency import api_latency
 from advisor.engine.options import api_options
 from advisor.engine.recommend import recommend
-from advisor.present.catalog_view import catalog_rows, with_details
 from advisor.errors import AdvisorError
+from advisor.present.catalog_view import catalog_rows, with_details
 from tests.apptest import open_app, rerun
 
 MINI = "openai/gpt-4o-mini"

@@ -41,8 +41,6 @@ BATCHING_QUANT_PREFERENCE = ("FP8", "INT4-AWQ")
 """The same for a batching engine: FP8 (as lossless as Q8_0), then 4-bit AWQ (BF16 only when asked for)."""
 BATCH_CANDIDATES = (1, 2, 4, 8, 16, 32, 64)
 """Concurrent sequences a llama.cpp-class replica may run (server slots)."""
-P95_FIRST_TOKEN_BAND = "low"
-"""The speed band whose first-token time stands for the p95: the slow end of the band (see Capacity)."""
 P95_WAIT_SHARE = 0.05
 """Share of requests that wait longer than the p95 wait (see `p95_wait_s`)."""
 _UTILISATION_GRID = np.unique(np.concatenate([np.linspace(0.0, 0.99, 199), 1.0 - np.logspace(-2, -4, 41)]))
@@ -554,19 +552,20 @@ class Capacity:
     tokens_per_s: Any  # per sequence, at the chosen batch
     meets_latency: Any  # bool: some batch size meets the targets
     first_token_p95_ms: Any = None
-    """First token at the chosen batch, 95th percentile, once the request has a slot: the slow end of the speed
-    band, plus one decode step and one other request's prefill ahead of it when the replica runs more than one
-    sequence. The wait before it starts comes on top (`p95_wait_ms`); a replica sized to the targets keeps the sum
-    within them."""
+    """First token at the chosen batch once the request's prefill starts: its prefill plus one decode step (the
+    step under way when it arrives) at the replica's speed band. What makes the 95th percentile longer is the wait
+    before the prefill starts (`p95_wait_ms`), which comes on top; a replica sized to the targets keeps the sum
+    within them (checked against published p50/p99 first tokens under Poisson load,
+    catalog/validation/serving_latency.yaml)."""
     saturation_rps: Any = None
     """Requests per second at the chosen batch with every slot always busy (what a benchmark at an unbounded
     request rate measures). `requests_per_s` is this times `utilisation_ceiling`."""
     utilisation_ceiling: Any = None
     """The highest share of `saturation_rps` one replica may be loaded to, with requests arriving at random, while
-    the p95 wait (for a slot, or for the device) still leaves the latency targets met; 1 without targets."""
+    the p95 wait (for a slot, or behind other prefills) still leaves the latency targets met; 1 without targets."""
     p95_wait_ms: Any = None
     """The p95 wait before a request's prefill starts at `utilisation_ceiling`, the longer of the waits for a free
-    slot and for the device (0 without targets: no load is chosen then)."""
+    slot and behind other requests' prefills (0 without targets: no load is chosen then)."""
 
 
 def capacity(
@@ -591,13 +590,16 @@ def capacity(
 
     Under latency targets a replica is not sized to run flat out: requests arrive at random and queue twice. When
     every slot is busy a new one waits for a slot: the batch's slots are the servers of an M/M/c queue (see
-    `p95_wait_s`). And its prefill waits for the device, busy with the others' prefills and decode steps that
-    long: an M/M/1 queue whose service is the request's own prefill plus one decode step, at the replica's
-    utilisation. The replica is loaded only up to the utilisation at which the longer p95 wait still fits in what
-    the targets leave (`Capacity.utilisation_ceiling`), and `requests_per_s` is that share of the saturated rate. A
-    llama.cpp replica with a few slots is bound by the first (its slots are held for whole requests); a batching
-    engine's 256 slots absorb that randomness, and the second binds. Without targets the replica is sized at
-    saturation, as a benchmark at an unbounded rate measures it.
+    `p95_wait_s`). And its prefill waits behind the prefills of requests that arrived just before it: the engines
+    schedule waiting prefills at the next step, between the running sequences' decode steps, so the device is an
+    M/M/1 queue of prefills whose load is the request rate times one prefill's device time. (An earlier model
+    queued each prefill behind all the device's work, decode steps included, at the replica's utilisation; against
+    published p50/p99 first tokens it was 2-9x too slow.) The replica is loaded only up to the utilisation at which
+    the longer p95 wait still fits in what the targets leave (`Capacity.utilisation_ceiling`), and `requests_per_s`
+    is that share of the saturated rate. A llama.cpp replica with a few slots is bound by the first (its slots are
+    held for whole requests); a batching engine's 256 slots absorb that randomness, and under a tight target the
+    second binds. Without targets the replica is sized at saturation, as a benchmark at an unbounded rate measures
+    it.
     Works element-wise over array inputs (for grids).
     """
     figures = load_figures(deployment, input_tokens, output_tokens, context_tokens, band)
@@ -619,7 +621,7 @@ class LoadFigures:
     total_s: Any
     step: Any
     saturated: Any  # requests/s with every slot always busy
-    own_work_s: Any  # device time of a request's own prefill plus one decode step: what it queues for
+    prefill_work_s: Any  # device time one request's prefill takes from the others: what a new prefill queues behind
     prefill: Any  # one request alone
     step_one: Any
     tokens_out: Any
@@ -652,16 +654,13 @@ def load_figures(
     first_s = np.array(np.broadcast_to(prefill + np.where(batches > 1, step, 0.0), full))
     if "first_token_ms" in measured:
         first_s[0] = deployment.measured_first_token_s(tokens_in)
-    # p95: the slow band's prefill and step, and one other request's prefill queued ahead at batch > 1.
-    slow_prefill = deployment.prefill_s(tokens_in, P95_FIRST_TOKEN_BAND)
-    slow_step = deployment.decode_step_s(kv_position, batches, P95_FIRST_TOKEN_BAND)
-    slow_busy = deployment.busy_prefill_s(tokens_in, P95_FIRST_TOKEN_BAND)
-    p95_s = np.array(np.broadcast_to(slow_prefill + np.where(batches > 1, slow_step + slow_busy, 0.0), full))
-    if "first_token_ms" in measured:
-        p95_s[0] = deployment.measured_first_token_s(tokens_in)
+    # Once a request's prefill starts, its first token comes in the time of first_s: what makes the p95 longer than
+    # that is the wait before it (for a slot, and behind other requests' prefills), which capacity_within adds
+    # at the load it chooses (catalog/validation/serving_latency.yaml checks the sum against published p50/p99).
+    p95_s = first_s
     total_s = first_s + tokens_out * step + (batches - 1) * busy
     saturated = np.broadcast_to(batches / (batches * busy + tokens_out * step), full)
-    own_work = np.broadcast_to(busy + step, full)
+    prefill_work = np.broadcast_to(np.maximum(busy, 1e-6), full)  # an empty prompt still takes a moment
     step_one = deployment.decode_step_s(kv_position, 1, band)
     return LoadFigures(
         candidates,
@@ -673,7 +672,7 @@ def load_figures(
         total_s,
         step,
         saturated,
-        own_work,
+        prefill_work,
         prefill,
         step_one,
         tokens_out,
@@ -706,7 +705,7 @@ def capacity_within(
         for i, slots in enumerate(candidates):
             ceiling[i] = np.minimum(
                 utilisation_ceiling(slots, slack[i], f.saturated[i]),
-                utilisation_ceiling(1, slack[i], 1.0 / f.own_work_s[i]),
+                utilisation_ceiling(1, slack[i], 1.0 / f.prefill_work_s[i]) / _prefill_share(f, i),
             )
         ok = ok & (ceiling > 0)
     rps = f.saturated * ceiling
@@ -722,7 +721,7 @@ def capacity_within(
     wait_s = np.zeros(shape)
     if first_token_target_ms is not None or total_target_ms is not None:
         for i, slots in enumerate(candidates):  # the p95 wait at the load chosen, for the batch chosen
-            wait_s = np.where(chosen == i, _p95_wait_at(slots, ceiling[i], f, i), wait_s)
+            wait_s = np.where(chosen == i, p95_wait_at(slots, ceiling[i], f, i), wait_s)
     # Where nothing meets the targets, report the single-stream figures so the reader sees by how much.
     first_one = f.prefill * 1000
     return Capacity(
@@ -761,7 +760,9 @@ def _capacity_within_one(
                 slack = min(slack, first_token_target_ms / 1000 - float(checked[i]))
             if total_target_ms is not None:
                 slack = min(slack, total_target_ms / 1000 - float(f.total_s[i]))
-            ceiling = min(_ceiling_one(slots, slack, saturated), _ceiling_one(1, slack, 1.0 / float(f.own_work_s[i])))
+            work = float(f.prefill_work_s[i])
+            behind_prefills = _ceiling_one(1, slack, 1.0 / work) / (saturated * work)
+            ceiling = min(_ceiling_one(slots, slack, saturated), behind_prefills)
             if ceiling <= 0:
                 continue
         if saturated * ceiling > best_rps:
@@ -783,10 +784,11 @@ def _capacity_within_one(
         )
     saturated = float(f.saturated[best])
     wait = 0.0
-    if targeted:  # the longer of the waits for a slot and for the device (see _p95_wait_at), in plain floats
+    if targeted:  # the longer of the waits for a slot and behind other prefills (see p95_wait_at), in plain floats
+        work = float(f.prefill_work_s[best])
         wait = max(
             _wait_one(f.candidates[best], best_ceiling, saturated),
-            _wait_one(1, best_ceiling, 1.0 / float(f.own_work_s[best])),
+            _wait_one(1, best_ceiling * saturated * work, 1.0 / work),
         )
     return Capacity(
         batch=np.asarray(float(f.candidates[best])),
@@ -802,11 +804,17 @@ def _capacity_within_one(
     )
 
 
-def _p95_wait_at(slots: int, utilisation: Any, f: LoadFigures, i: int) -> Any:
+def _prefill_share(f: LoadFigures, i: int) -> Any:
+    """The share of the device's time that prefills take with batch candidate `i` at saturation: the device's
+    utilisation by prefills is this times the replica's utilisation."""
+    return np.asarray(f.saturated[i]) * np.asarray(f.prefill_work_s[i])
+
+
+def p95_wait_at(slots: int, utilisation: Any, f: LoadFigures, i: int) -> Any:
     """The p95 wait before a request's prefill starts at `utilisation` of batch candidate `i`: the longer of the
-    wait for a free slot and the wait for the device (see capacity)."""
+    wait for a free slot and the wait behind other requests' prefills (see capacity)."""
     for_slot = p95_wait_s(slots, utilisation, f.saturated[i])
-    for_device = p95_wait_s(1, utilisation, 1.0 / np.asarray(f.own_work_s[i]))
+    for_device = p95_wait_s(1, utilisation * _prefill_share(f, i), 1.0 / np.asarray(f.prefill_work_s[i]))
     return np.maximum(for_slot, for_device)
 
 

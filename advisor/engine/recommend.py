@@ -811,10 +811,10 @@ class _Engine:
         """The p95 first-token target under which the pick changes, and what would be picked then.
 
         A tighter target never makes an option cheaper: a self-hosted option must load its replicas less (the p95
-        wait for a slot and for the device has less room; fit.capacity) or run smaller batches, and drops out below
-        what an idle replica manages. So the pick holds down to some target and has changed below the fastest first
-        token it can give; the edge between is bisected to 1%, from today's target (from far above the pick's p95
-        when there is none). When the advisor chooses the hardware, the edge is confirmed by deciding from scratch
+        wait for a slot and behind other prefills has less room; fit.capacity) or run smaller batches, and drops out
+        below what an idle replica manages. So the pick holds down to some target and has changed below the fastest
+        first token it can give; the edge between is bisected to 1%, from today's target (from far above the pick's
+        p95 when there is none). When the advisor chooses the hardware, the edge is confirmed by deciding from scratch
         on both sides of it."""
         pick = result.pick
         if pick is None or pick.option.est_first_token_p95_ms is None:

@@ -993,7 +993,7 @@ def _basis(recommendation: Recommendation, names: Names) -> str:
         "<p>API costs are the provider's token prices times the workload's tokens. Self-hosted costs are the "
         "replicas needed at the busiest hour times the hardware's rent or write-off, energy and ops; under a "
         "latency target each replica is loaded only so far that a request arriving at random still starts in "
-        "time (its p95 wait for a free slot and for the device fits the target). Speeds of "
+        "time (its p95 wait for a free slot and behind other requests' prompts fits the target). Speeds of "
         "self-hosted models are estimated from the hardware's memory bandwidth and compute, scaled by what the "
         "serving engine the option names (llama.cpp, vLLM) reaches on that kind of hardware; a model measured on "
         "this hardware uses the measurement instead. Low and high are the fast and slow ends of that estimate.</p>",
