@@ -224,6 +224,42 @@ def test_live_compare_streams_the_local_model_and_explains_the_api_side(app_url:
     page.screenshot(path=str(ARTIFACTS / "browser-live-compare.png"))
 
 
+def test_an_api_run_is_kept_as_that_api_models_latency_in_chromium(
+    tmp_path: Path, browser: Any, llama_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """llama.cpp's server behind the app's own endpoint stands in for a gateway to OpenAI: the visitor runs it, names
+    the catalog model it serves, keeps the run, and the measurement store holds it for that model."""
+    from playwright.sync_api import expect
+
+    from advisor.data.measurements import list_measurements
+
+    base_url, model_id = llama_server
+    monkeypatch.setenv("OPENAI_API_KEY", "local-server-needs-none")
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    with running_app(tmp_path / "streamlit.log") as (url, _server):
+        page = browser.new_page(viewport={"width": 1400, "height": 2000})
+        page.goto(f"{url}/live_compare", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Live compare", exact=True)).to_be_visible(timeout=WAIT_MS)
+        wait_until_idle(page)
+        page.get_by_role("textbox", name="Model name").fill(model_id)
+        page.get_by_role("textbox", name="Model name").press("Enter")
+        page.get_by_role("button", name="Run both").click()
+        expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
+        keep = page.get_by_role("button", name="Use the API run's latency")
+        expect(keep).to_be_disabled(timeout=WAIT_MS)  # a local server is no provider's: the model must be named
+        page.get_by_role("combobox", name="Catalog API model this endpoint serves").click()
+        page.get_by_role("option", name="openai/gpt-4o-mini", exact=True).click()
+        expect(keep).to_be_enabled(timeout=WAIT_MS)
+        keep.click()
+        expect(page.get_by_text("Recommendations for openai/gpt-4o-mini now say 'measured'")).to_be_visible(
+            timeout=WAIT_MS
+        )
+        no_errors(page)
+        page.screenshot(path=str(ARTIFACTS / "browser-live-compare-keep-api-latency.png"))
+    [row] = list_measurements()
+    assert (row["model"], row["hardware"]) == ("openai/gpt-4o-mini", "hosted-api") and row["tokens_per_s"] > 0
+
+
 SENTINEL = "sk-live-SENTINEL-0987654321"
 OTHER_SECRET = "db-password-OTHER-1234567"
 
