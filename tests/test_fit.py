@@ -82,13 +82,36 @@ def test_moe_decode_reads_only_active_experts(catalog) -> None:
 
 
 def test_first_token_from_compute(catalog) -> None:
-    # 2 x non-embedding params x prompt tokens / (165.2 TFLOPS x 0.79) + 15 ms request overhead. 0.79: GeForce
-    # llama.cpp prefill refitted on the fit rows' pp512 (catalog/validation/measurements.yaml).
+    # 2 x non-embedding params x prompt tokens / (165.2 TFLOPS x 0.79) + attention + 15 ms request overhead. 0.79:
+    # GeForce llama.cpp prefill refitted on the fit rows' pp512 (catalog/validation/measurements.yaml). Attention:
+    # 4 FLOPs x 32 heads x 128 dims for each of 1000^2 / 2 (query, earlier token) pairs in each of 32 layers.
     fit = estimate_fit("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M", 4096, prompt_tokens=1000, catalog=catalog)
     prefill_params = 8.03e9 - 128256 * 4096
-    expected_ms = 2 * prefill_params * 1000 / (165.2e12 * 0.79) * 1000 + 15
+    attention = 4 * 32 * 128 * 32 * 1000**2 / 2
+    expected_ms = (2 * prefill_params * 1000 + attention) / (165.2e12 * 0.79) * 1000 + 15
     assert fit.first_token_ms["expected"] == pytest.approx(expected_ms)
     assert fit.first_token_ms["low"] < fit.first_token_ms["expected"] < fit.first_token_ms["high"]
+
+
+def test_attention_runs_at_the_bf16_rate_and_sliding_windows_cap_it(catalog) -> None:
+    """FP8 weights double the matrix-multiply rate on an H100 (1,979 TFLOPS) but not attention's (989.5), which
+    grows with the square of the prompt: a 32K prompt costs more than 16 times an 8K one (2K: about 4 times)."""
+    fp8 = make_deployment("qwen3-14b", "h100", "FP8", catalog=catalog, engine="vllm")
+    eff = fp8.prefill_eff.expected
+    for tokens in (2_000, 32_000):
+        attention = 4 * 40 * 128 * 40 * tokens**2 / 2  # Qwen3-14B: 40 layers, 40 query heads of 128
+        linear = 2 * fp8.prefill_params * tokens
+        assert float(fp8.attention_flops(tokens)) == pytest.approx(attention)
+        assert float(fp8.prefill_s(tokens, with_overhead=False)) == pytest.approx(
+            linear / (1979e12 * eff) + attention / (989.5e12 * eff)
+        )
+    assert float(fp8.prefill_s(32_000, with_overhead=False)) > 16 * float(fp8.prefill_s(2_000, with_overhead=False))
+    # Gemma 3 270M: 15 of 18 layers attend to a 512-token window, 3 to everything (4 heads of 256).
+    gemma = make_deployment("gemma-3-270m", "rtx-4090", "Q8_0", catalog=catalog)
+    n, w = 4_000, 512
+    pairs = 3 * n * n / 2 + 15 * (w * w / 2 + (n - w) * w)
+    assert float(gemma.attention_flops(n)) == pytest.approx(4 * 4 * 256 * pairs)
+    assert float(gemma.attention_flops(400)) == pytest.approx(4 * 4 * 256 * 18 * 400**2 / 2)  # within the window
 
 
 def test_measured_run_overrides_the_estimate(catalog) -> None:

@@ -74,13 +74,13 @@ def test_fit_json(capsys: pytest.CaptureFixture[str]) -> None:
             "memory_gb": {"weights": 8.532, "kv_cache": 0.537, "overhead": 0.5, "total": 9.569, "available": 24.0},
             "fits": True,
             "tokens_per_s": {"low": 60.63, "expected": 82.75, "high": 102.35},
-            "first_token_ms": {"low": 343.3, "expected": 486.1, "high": 706.6},
+            "first_token_ms": {"low": 367.5, "expected": 519.8, "high": 755.0},
             "basis": "estimated",
             "device_count": 1,
             "prompt_tokens": 4096,
             "gpu_layer_share": None,
             "engine": "llama.cpp",
-            "first_token_p95_ms": 706.6,
+            "first_token_p95_ms": 755.0,
         }
     )
 

@@ -59,7 +59,7 @@ class Deployment:
     prefill_params: float  # non-embedding active parameters multiplied per prompt token
     kv_bytes_per_element: float
     bandwidth_bps: float  # peak, all devices
-    peak_flops: float  # peak FP16, all devices
+    peak_flops: float  # peak for the weights' matrix multiplies (FP8 where card and precision have it), all devices
     usable_memory_bytes: float
     decode_eff: Band
     prefill_eff: Band
@@ -77,6 +77,7 @@ class Deployment:
     per_sequence_step_ms: Band | None = None  # host time each running sequence adds to a decode step (batching)
     tp_allreduce_ms: Band | None = None  # tensor parallel (count > 1): fixed time of one all-reduce, ms
     interconnect_bps: float = 0.0  # tensor parallel: bytes/s one card sends its peers each way (0: not priced)
+    attention_peak_flops: float = 0.0  # peak for the attention scores (BF16 / FP16 whatever the weights), all devices
 
     @property
     def batch_candidates(self) -> tuple[int, ...]:
@@ -147,13 +148,30 @@ class Deployment:
         moved = sent / self.interconnect_bps if self.interconnect_bps else 0.0 * sent
         return 2 * arch.layers * (fixed + moved)
 
+    def attention_flops(self, prompt_tokens: Any) -> Any:
+        """FLOPs of causal attention over a prompt: scores and weighted values, 2 x 2 FLOPs x query heads x head dim
+        for each (query, earlier token) pair of each layer, about n^2 / 2 pairs; a sliding-window layer pairs each
+        token with at most its window. Negligible for short prompts, about a third of a 32K-token prompt's work for
+        a 14B model."""
+        arch = self.model.architecture
+        n = np.asarray(prompt_tokens, dtype=float)
+        pairs = (arch.layers - arch.sliding_window_layers) * n * n / 2
+        if arch.sliding_window_layers and arch.sliding_window:
+            w = float(arch.sliding_window)
+            pairs = pairs + arch.sliding_window_layers * np.where(n <= w, n * n / 2, w * w / 2 + (n - w) * w)
+        return 4 * arch.attention_heads * arch.head_dim * pairs
+
     def prefill_s(self, prompt_tokens: Any, band: str = "expected", with_overhead: bool = True) -> Any:
-        """Seconds to read a prompt: compute plus, unless `with_overhead` is false, the fixed request overhead."""
+        """Seconds to read a prompt: the weights' matrix multiplies (2 x parameters x tokens, at the precision's
+        rate) and attention (at the BF16 rate: FP8 weights do not make it faster), plus, unless `with_overhead` is
+        false, the fixed request overhead."""
         eff = getattr(self.prefill_eff, band)
         overhead_band = {"low": "high", "expected": "expected", "high": "low"}[band]
         flops = 2 * self.prefill_params * np.asarray(prompt_tokens, dtype=float)
         overhead = getattr(self.request_overhead_ms, overhead_band) / 1000 if with_overhead else 0.0
-        seconds = flops / (self.peak_flops * eff) + overhead
+        attention_peak = self.attention_peak_flops or self.peak_flops
+        seconds = flops / (self.peak_flops * eff) + self.attention_flops(prompt_tokens) / (attention_peak * eff)
+        seconds = seconds + overhead
         if self.count > 1 and self.tp_allreduce_ms is not None:
             seconds = seconds + self.tp_comm_s(prompt_tokens, band)
         return seconds
@@ -329,6 +347,7 @@ def make_deployment(
         per_sequence_step_ms=serving.per_sequence_step_ms if serving else None,
         tp_allreduce_ms=serving.tp_allreduce_ms if serving else None,
         interconnect_bps=cat.efficiency.interconnect_gbs.get(hardware_obj.id, 0.0) * GB,
+        attention_peak_flops=hardware_obj.fp16_tflops * 1e12 * count,
         **moe,
     )
     if deployment.measured:
