@@ -22,6 +22,7 @@ from advisor.present.catalog_view import (
     default_fit_hardware,
     default_fit_model,
     distinct,
+    engine_markdown,
     filter_api_models,
     filter_hardware,
     filter_models,
@@ -30,6 +31,7 @@ from advisor.present.catalog_view import (
     memory_figure,
     params_label,
     rent_rows,
+    rents_markdown,
     with_details,
 )
 from advisor.present.words import gb, hardware_label, humanize, ms, plain, tokens_per_s
@@ -299,25 +301,15 @@ def hardware_tab() -> None:
                 "questionnaire's assumptions prices a rented card at its class's median; a card without a rent from "
                 "that class keeps its named offer."
             )
-            for card in dict.fromkeys(row["hardware"] for row in rents):
-                lines = [
-                    f"- {row['provider_class']}: {plain(row['provider'])}, {plain(row['offer'])}: "
-                    f"**{row['usd_per_hour']:.2f} USD/h**, {plain(row['as_of'])} ([read in]({row['source']}))"
-                    for row in rents
-                    if row["hardware"] == card
-                ]
-                st.markdown(f"**{plain(card)}**\n\n" + "\n".join(lines))
+            for block in rents_markdown(rents):
+                st.markdown(block)
     with st.expander("Serving engines", icon=":material/settings_input_component:"):
         st.caption(
             "Every self-hosted figure assumes one of these engines: the hardware kind's default, or the one the "
             "questionnaire's “Serving engine” names (scenario key hardware.engine)."
         )
         for row in catalog_rows("engines", catalog()):
-            st.markdown(
-                f"- **{plain(row['name'])}** ({plain(row['id'])}): {plain(row['batching'])}, up to "
-                f"{row['max_sequences']:,} sequences; runs on {plain(row['runs_on'].replace('_', ' '))}; default on "
-                f"{plain(row['default_on'].replace('_', ' ')) or 'none'}; precisions {plain(row['precisions'])}"
-            )
+            st.markdown(engine_markdown(row))
 
 
 def band_table(fit: FitResult) -> pd.DataFrame:

@@ -243,3 +243,23 @@ def test_the_hardware_listing_ends_with_this_machine_which_every_command_accepts
     assert this["memory_gb"] > 0 and this["bandwidth_gbs"] > 0  # detected and measured here, not typed
     detailed = with_details("hardware", rows, catalog)[-1]
     assert detailed["source"] == "detected at run time (os.sysconf)"
+
+
+def test_rents_and_engines_read_as_markdown_with_catalog_text_escaped() -> None:
+    from advisor.data.catalog import load_catalog
+    from advisor.present.catalog_view import engine_markdown, engine_rows, rent_rows, rents_markdown
+
+    catalog = load_catalog()
+    rows = rent_rows(catalog, "h100")
+    blocks = rents_markdown(rows)
+    assert len(blocks) == len({row["hardware"] for row in rows}) >= 1
+    first = rows[0]
+    assert blocks[0].startswith(f"**{first['hardware']}**\n\n- {first['provider_class']}: ")
+    assert f"**{first['usd_per_hour']:.2f} USD/h**" in blocks[0] and f"([read in]({first['source']}))" in blocks[0]
+    # A name with Markdown in it is shown as text, not markup.
+    hostile = [{**first, "provider": "*Bold* [x](javascript:alert(1))"}]
+    shown = rents_markdown(hostile)[0]
+    assert "\\*Bold\\* \\[x\\](javascript\\:alert(1))" in shown and "[x](javascript" not in shown
+    vllm = next(row for row in engine_rows(catalog) if row["id"] == "vllm")
+    line = engine_markdown(vllm)
+    assert line.startswith("- **vLLM** (vllm): continuous, paged KV cache, up to 256 sequences; runs on datacenter gpu")

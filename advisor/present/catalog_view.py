@@ -22,7 +22,7 @@ from advisor.engine.fit import (
     make_deployment,
 )
 from advisor.errors import FitError, UnknownIdError
-from advisor.present.words import gb
+from advisor.present.words import gb, plain
 from advisor.schema.catalog import RENT_CLASSES, HardwareProfile, Rent, RentClass
 
 if TYPE_CHECKING:
@@ -105,6 +105,30 @@ def rent_rows(catalog: Catalog | None = None, search: str | None = None) -> list
         needle = search.lower()
         rows = [row for row in rows if any(needle in str(value).lower() for value in row.values())]
     return rows
+
+
+def rents_markdown(rows: list[Row]) -> list[str]:
+    """`rent_rows` as Markdown, one block per card: its name, then one line per rent with the page it was read in.
+    Catalog text is escaped (words.plain); only the links are markup."""
+    blocks = []
+    for card in dict.fromkeys(row["hardware"] for row in rows):
+        lines = [
+            f"- {row['provider_class']}: {plain(row['provider'])}, {plain(row['offer'])}: "
+            f"**{row['usd_per_hour']:.2f} USD/h**, {plain(row['as_of'])} ([read in]({row['source']}))"
+            for row in rows
+            if row["hardware"] == card
+        ]
+        blocks.append(f"**{plain(card)}**\n\n" + "\n".join(lines))
+    return blocks
+
+
+def engine_markdown(row: Row) -> str:
+    """One `engine_rows` row as a Markdown list item: what it batches, its limit, where it runs and by default."""
+    return (
+        f"- **{plain(row['name'])}** ({plain(row['id'])}): {plain(row['batching'])}, up to "
+        f"{row['max_sequences']:,} sequences; runs on {plain(row['runs_on'].replace('_', ' '))}; default on "
+        f"{plain(row['default_on'].replace('_', ' ')) or 'none'}; precisions {plain(row['precisions'])}"
+    )
 
 
 def distinct(rows: Iterable[Row], column: str) -> list[str]:
