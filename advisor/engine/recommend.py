@@ -420,8 +420,11 @@ class _Engine:
         excluded: dict[int, list[str]],
         volume: float | None = None,
         explain: bool = False,
+        pick_only: bool = False,
     ) -> WorkloadRecommendation:
-        """Rank every option at `volume` (default: the workload's); `explain` adds the reasons (slower)."""
+        """Rank every option at `volume` (default: the workload's); `explain` adds the reasons (slower).
+        `pick_only`: the caller reads only the pick (a "what would change this" probe), so the other options are
+        left unsorted."""
         volume = workload.requests_per_day if volume is None else volume
         assumptions = scenario.assumptions
         context = {**context, "workload": SimpleNamespace(**{**vars(context["workload"]), "requests_per_day": volume})}
@@ -451,7 +454,8 @@ class _Engine:
         for option in options:
             broken = excluded[id(option)]
             ranked.append(RankedOption(option, costs[id(option)], points(option), broken))
-        ranked.sort(key=_rank_key)
+        if not pick_only:  # the pick does not depend on the order (see _choose)
+            ranked.sort(key=_rank_key)
         ranked = _choose(ranked, scenario.optimize_for, mark_all=explain)
         scores: dict[str, float] = {}
         for r in ranked:
@@ -566,17 +570,24 @@ class _Engine:
 
     @staticmethod
     def cost_facts(viable: list[Option], costs: dict[int, dict[str, float]]) -> SimpleNamespace:
-        def cheapest(selected: list[Option]) -> float:
-            return min((costs[id(o)]["expected"] for o in selected), default=math.inf)
-
-        best = min(viable, key=lambda o: (costs[id(o)]["expected"], o.label), default=None)
+        """The cheapest expected monthly cost per kind (slm, llm, hybrid), per side (api, own, own_llm) and overall,
+        which the soft rules read as `cost`; one pass over the viable options (every probe of a search runs it)."""
+        cheapest = dict.fromkeys(("slm", "llm", "hybrid", "api", "own", "own_llm"), math.inf)
+        best: Option | None = None
+        best_key: tuple[float, str] | None = None
+        for o in viable:
+            usd = costs[id(o)]["expected"]
+            if usd < cheapest[o.kind]:
+                cheapest[o.kind] = usd
+            side = "api" if o.provider is not None else "own"
+            if usd < cheapest[side]:
+                cheapest[side] = usd
+            if side == "own" and o.kind == "llm" and usd < cheapest["own_llm"]:
+                cheapest["own_llm"] = usd
+            if best_key is None or (usd, o.label) < best_key:
+                best, best_key = o, (usd, o.label)
         return SimpleNamespace(
-            slm=cheapest([o for o in viable if o.kind == "slm"]),
-            llm=cheapest([o for o in viable if o.kind == "llm"]),
-            hybrid=cheapest([o for o in viable if o.kind == "hybrid"]),
-            api=cheapest([o for o in viable if o.provider is not None]),
-            own=cheapest([o for o in viable if o.provider is None]),
-            own_llm=cheapest([o for o in viable if o.provider is None and o.kind == "llm"]),
+            **cheapest,
             cheapest_kind=best.kind if best else None,
             cheapest_model=best.model if best else None,
             break_even_requests_per_day=None,
@@ -687,7 +698,7 @@ class _Engine:
             scenario = self.scenario.model_copy(
                 update={"assumptions": assumptions.model_copy(update={"ops_usd_per_month": ops})}
             )
-            return self.decide(scenario, workload, singles, context, excluded)
+            return self.decide(scenario, workload, singles, context, excluded, pick_only=True)
 
         def changed(ops: float) -> bool:
             after = decide_with(ops)
@@ -751,7 +762,7 @@ class _Engine:
         volume = workload.requests_per_day
 
         def signature(v: float) -> tuple[str, str] | None:
-            decided = self.decide(self.scenario, workload, singles, context, excluded, v)
+            decided = self.decide(self.scenario, workload, singles, context, excluded, v, pick_only=True)
             pick = decided.pick
             return (pick.option.kind, pick.option.deployment) if pick else None
 
@@ -781,7 +792,7 @@ class _Engine:
                     continue
             shown = _round_volume(edge, up=direction == "above")
             after = (
-                self.decide(self.scenario, workload, singles, context, excluded, shown)
+                self.decide(self.scenario, workload, singles, context, excluded, shown, pick_only=True)
                 if exact
                 else self.redecide(workload.model_copy(update={"requests_per_day": shown}))
             )
@@ -805,7 +816,7 @@ class _Engine:
         )
         singles = self.singles(scenario, workload)
         context = self.context(scenario, workload)
-        return self.decide(scenario, workload, singles, context, self.exclusions(singles, context))
+        return self.decide(scenario, workload, singles, context, self.exclusions(singles, context), pick_only=True)
 
     def latency_change(self, workload: Workload, result: WorkloadRecommendation, singles: list[Option]) -> list[Change]:
         """The p95 first-token target under which the pick changes, and what would be picked then.
@@ -931,7 +942,7 @@ class _Engine:
             else:
                 again.append(o)  # an API, or cannot win: the hard rule decides on it as it is
         context = self.context(scenario, tighter)
-        return self.decide(scenario, tighter, again, context, self.exclusions(again, context))
+        return self.decide(scenario, tighter, again, context, self.exclusions(again, context), pick_only=True)
 
     def constraint_changes(
         self, workload: Workload, singles: list[Option], context: dict[str, Any], result: WorkloadRecommendation
@@ -987,7 +998,7 @@ class _Engine:
                 )
         for factor, threshold, update, lead in trials:
             ctx = {**context, "constraints": SimpleNamespace(**{**vars(constraints), **update})}
-            after = self.decide(self.scenario, workload, singles, ctx, self.exclusions(singles, ctx))
+            after = self.decide(self.scenario, workload, singles, ctx, self.exclusions(singles, ctx), pick_only=True)
             changes.append(_change(factor, threshold, after, lead))
         rank = QUALITY_RANK[workload.quality]
         for other in (rank + 1, rank - 1):
@@ -997,7 +1008,7 @@ class _Engine:
             w = SimpleNamespace(**{**vars(context["workload"]), "quality": quality, "quality_rank": other})
             ctx = {**context, "workload": w}
             changed = workload.model_copy(update={"quality": quality})
-            after = self.decide(self.scenario, changed, singles, ctx, self.exclusions(singles, ctx))
+            after = self.decide(self.scenario, changed, singles, ctx, self.exclusions(singles, ctx), pick_only=True)
             changes.append(
                 _change(
                     "quality",
@@ -1060,7 +1071,8 @@ def _choose(ranked: list[RankedOption], optimize_for: str, mark_all: bool = True
     same deployment kind dominates it, the best of its dominators takes its place (the rules' preferred kind never
     justifies an option that another beats on cost, speed and quality at once). The others keep their rank order.
     Every dominated viable option gets `dominated_by` (the cheapest option that dominates it); `mark_all` False
-    (the engine's probes, which only need the pick) marks only the chain that led to the pick."""
+    (the engine's probes, which only need the pick) marks only the chain that led to the pick. The pick does not
+    depend on the order of `ranked`: the top points are the highest, and every tie-break ends at the label."""
     viable = [r for r in ranked if r.viable]
     if not viable:
         return ranked
@@ -1080,7 +1092,7 @@ def _choose(ranked: list[RankedOption], optimize_for: str, mark_all: bool = True
 
     for r in viable:
         r.dominated_by = None
-    top = viable[0].score
+    top = max(r.score for r in viable)
     pick = _best([r for r in viable if r.score == top], optimize_for)
     while (found := beaters(index[id(pick)])).size:
         pick.dominated_by = cheapest_label(found)
