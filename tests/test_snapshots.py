@@ -80,7 +80,7 @@ def test_fit_json(capsys: pytest.CaptureFixture[str]) -> None:
             "prompt_tokens": 4096,
             "gpu_layer_share": None,
             "engine": "llama.cpp",
-            "first_token_p95_ms": 755.0,
+            "first_token_p95_ms": 519.8,
         }
     )
 

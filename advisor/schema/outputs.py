@@ -132,8 +132,9 @@ class OptionOutput(_Output):
     context_tokens: int = Field(description="Longest context the option accepts, tokens.")
     est_total_ms: float | None = Field(description="Estimated p95 time for the whole answer, ms; null when unknown.")
     est_first_token_p95_ms: float | None = Field(
-        description="The slow end of the first-token estimate, ms: what p95 first-token targets are checked against "
-        "(est_first_token_ms is the expected figure); null when there is no estimate."
+        description="What p95 first-token targets are checked against, ms: self-hosted, the first token once the "
+        "prefill starts (the p95 wait at the load the replicas are sized to comes on top); an API model's published "
+        "p95, else its latency class's; null when there is no estimate."
     )
     quality_score: float | None = Field(
         description="Quality estimate, 0-100: the capability tier (basic 40, standard 60, frontier 80) moved by up "
@@ -275,7 +276,8 @@ class FitOutput(_Output):
     )
     engine: str = Field(description="Serving engine the figures assume: llama.cpp, or vllm on data-centre GPUs.")
     first_token_p95_ms: float = Field(
-        description="First token on an idle replica, 95th percentile (the slow end of first_token_ms), ms."
+        description="First token on an idle replica, 95th percentile, ms: with nothing queued, the expected first "
+        "token (the slow end of first_token_ms is the estimate's uncertainty)."
     )
 
 
