@@ -230,11 +230,11 @@ def test_every_measured_block_says_where_and_when(catalog: Catalog) -> None:
 
 VALIDATION_FILE = Path(__file__).resolve().parents[1] / "catalog" / "validation" / "api_latency.yaml"
 METRICS = ("first_token_ms", "output_tokens_per_s")
-# Shares the shipped estimates reach on catalog/validation/api_latency.yaml (47 rows: 12 of 25 first-token rows
+# Shares the shipped estimates reach on catalog/validation/api_latency.yaml (48 rows: 13 of 26 first-token rows
 # within 2x, 13 of 22 speed rows within +-50%). Published figures for one model disagree by more than 2x between
 # pages (GPT-4o mini 150-716 ms, DeepSeek Chat 250-2,164 ms and 7-110 t/s), so the 85% aimed at is not reached;
 # these floors stop a change from making the estimates worse, and the class-only estimates stay below them.
-FIRST_TOKEN_WITHIN_2X = 12 / 25
+FIRST_TOKEN_WITHIN_2X = 13 / 26
 SPEED_WITHIN_HALF = 13 / 22
 
 
