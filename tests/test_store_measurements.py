@@ -101,6 +101,26 @@ def test_a_measurement_saved_by_one_user_is_measured_in_the_others_recommendatio
     assert seen["basis"] == "measured"
 
 
+def test_an_api_latency_kept_by_one_user_is_measured_in_the_others_recommendation(team: str, tmp_path: Path) -> None:
+    """`advisor compare --calibrate` on an API model writes (provider/model, API, hosted-api): the team shares it."""
+    from advisor.data.measurements import API_QUANT, HOSTED_API_ID
+
+    scenario = load_scenario(SHOE)
+    label = "openai/gpt-4o-mini"
+    before = quietly(advisor.recommend, scenario).to_dict(True)["workloads"][0]["options"]
+    (mini,) = [o for o in before if o["label"] == label]
+    assert mini["basis"] == "published"
+    out = other_user(tmp_path / "user-a", team, RECORD, label, API_QUANT, HOSTED_API_ID, "61.5")
+    assert json.loads(out) == [f"{label}|{API_QUANT}|{HOSTED_API_ID}"]
+    after = quietly(advisor.recommend, scenario).to_dict(True)["workloads"][0]["options"]
+    (mini,) = [o for o in after if o["label"] == label]
+    assert mini["basis"] == "measured"
+    assert mini["est_tokens_per_s"] == pytest.approx(61.5)
+    # RECORD keeps a 150 ms first token for a 600-token prompt: the support workload's prompt is no longer than the
+    # class's base size, so the first token is the run's.
+    assert mini["est_first_token_ms"] == pytest.approx(150.0)
+
+
 def test_this_machine_measurements_are_kept_per_machine(team: str, tmp_path: Path) -> None:
     other_user(tmp_path / "user-a", team, RECORD, "smollm2-135m-instruct", "Q4_1", "this-machine", "95")
     measured = quietly(read_measurements)
