@@ -331,10 +331,11 @@ def calibrate(measurement: Measurement, quant: str, hardware: str = THIS_MACHINE
 
 
 def api_option_labels() -> list[str]:
-    """The labels of the catalog's API options (`provider/model`, a reasoning variant's name in brackets)."""
+    """The labels (`provider/model`) of the catalog's API options a live run can measure: each model at its default
+    setting. A run sends no reasoning effort, so it never measures a variant (minimal effort, thinking off)."""
     from advisor.engine.options import api_settings
 
-    return [setting.label for _, setting in api_settings(default_catalog())]
+    return [setting.label for _, setting in api_settings(default_catalog()) if setting.variant is None]
 
 
 def known_api_label(model: str, base_url: str, provider: str | None = None) -> str | None:
@@ -354,8 +355,8 @@ def api_option_label(model: str, base_url: str, provider: str | None = None, as_
     if as_label is not None:
         if as_label not in api_option_labels():
             raise AdvisorError(
-                f"api-as: {as_label!r} is not a curated API model; use a label of `advisor catalog api-models`, "
-                "like openai/gpt-4o-mini"
+                f"api-as: {as_label!r} is not a curated API model at its default setting (a run sends no reasoning "
+                "effort); use a provider/model of `advisor catalog api-models`, like openai/gpt-4o-mini"
             )
         return as_label
     label = known_api_label(model, base_url, provider)

@@ -102,6 +102,10 @@ def test_which_catalog_model_an_endpoint_is() -> None:
         api_option_label("gpt-4o-mini", "http://127.0.0.1:8080/v1")
     with pytest.raises(AdvisorError, match=r"^api-as: 'openai/gpt-99' is not a curated API model"):
         api_option_label("x", "https://api.openai.com/v1", as_label="openai/gpt-99")
+    # A run sends no reasoning effort: it measures the default setting, never a variant.
+    with pytest.raises(AdvisorError, match=r"default setting \(a run sends no reasoning effort\)"):
+        api_option_label("gpt-5", "https://api.openai.com/v1", as_label="openai/gpt-5 (minimal effort)")
+    assert api_option_label("gpt-5", "https://api.openai.com/v1") == "openai/gpt-5"
 
 
 def test_a_wrong_api_as_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str]) -> None:
