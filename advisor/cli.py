@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.errors import AdvisorError
+from advisor.schema.vocabulary import REASONING_EFFORTS
 
 if TYPE_CHECKING:
     from advisor.data.catalog import Catalog
@@ -136,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--api-model", default=None, metavar="NAME", help="model name the API serves")
     compare.add_argument(
         "--api-key-env", default="OPENAI_API_KEY", metavar="VAR", help="environment variable holding the API key"
+    )
+    compare.add_argument(
+        "--api-effort",
+        choices=REASONING_EFFORTS,
+        default=None,
+        help="reasoning_effort sent to the API model (default: none sent, the model's own default)",
     )
     compare.add_argument("--only", choices=("local", "api"), help="run one side only")
     compare.add_argument("--scenario", metavar="FILE", help="cost the runs for this scenario's workload and volume")
@@ -493,7 +500,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from advisor.runners import Runner, RunnerError, RunSettings, make_runner
 
     if args.api_as is not None:  # checked before any run: a wrong name is a typo, found in a second, not a minute
-        api_option_label(args.api_model or "", args.api_base or "", as_label=args.api_as)
+        api_option_label(args.api_model or "", args.api_base or "", as_label=args.api_as, effort=args.api_effort)
     scenario = workload = None
     if args.scenario:
         from advisor.data.scenarios import load_scenario
@@ -523,7 +530,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         else:
             try:
                 runners["api"] = make_runner(
-                    "api", model=args.api_model, base_url=args.api_base, api_key_env=args.api_key_env
+                    "api",
+                    model=args.api_model,
+                    base_url=args.api_base,
+                    api_key_env=args.api_key_env,
+                    reasoning_effort=args.api_effort,
                 )
             except RunnerError as e:
                 runners["api"] = e
@@ -551,7 +562,7 @@ def _calibrate_api(args: argparse.Namespace, runner: Any, results: list[Any]) ->
 
     runs = [r.sides["api"] for r in results if r.sides["api"].ok]
     try:
-        label = api_option_label(runner.model, runner.display_url, runner.provider, args.api_as)
+        label = api_option_label(runner.model, runner.display_url, runner.provider, args.api_as, args.api_effort)
         if not runs:
             raise AdvisorError("measurements: no API run finished, so there is no API latency to keep")
         print(f"advisor: {calibrate_api(runs[-1], label)}", file=sys.stderr)

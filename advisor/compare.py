@@ -330,40 +330,51 @@ def calibrate(measurement: Measurement, quant: str, hardware: str = THIS_MACHINE
     )
 
 
-def api_option_labels() -> list[str]:
-    """The labels (`provider/model`) of the catalog's API options a live run can measure: each model at its default
-    setting. A run sends no reasoning effort, so it never measures a variant (minimal effort, thinking off)."""
+def api_option_labels(effort: str | None = None) -> list[str]:
+    """The labels of the catalog's API options a live run sent with `effort` measures: without one, each model at
+    its default setting (`provider/model`); with one, the settings of that reasoning effort (a variant's name in
+    brackets, or the model itself where it is the default), so a run files only under the setting it ran."""
     from advisor.engine.options import api_settings
 
-    return [setting.label for _, setting in api_settings(default_catalog()) if setting.variant is None]
+    settings = [setting for _, setting in api_settings(default_catalog())]
+    if effort is None:
+        return [setting.label for setting in settings if setting.variant is None]
+    return [setting.label for setting in settings if setting.effort == effort]
 
 
-def known_api_label(model: str, base_url: str, provider: str | None = None) -> str | None:
-    """The catalog API option `model` at `base_url` is, when the endpoint is a known provider's (genai-prices' API
-    patterns) and the model one of the curated ones; else None. A run sends the model's default reasoning setting,
-    so it is the option without a variant's name."""
+def known_api_label(model: str, base_url: str, provider: str | None = None, effort: str | None = None) -> str | None:
+    """The catalog API option `model` at `base_url` sent with `effort` is, when the endpoint is a known provider's
+    (genai-prices' API patterns) and the model one of the curated ones at that setting; else None."""
     from advisor.runners.api import provider_for_url
 
     owner = provider or provider_for_url(base_url)
-    label = f"{owner}/{model}"
-    return label if owner is not None and label in api_option_labels() else None
+    if owner is None:
+        return None
+    model_label = f"{owner}/{model}"
+    found = [label for label in api_option_labels(effort) if label.split(" (")[0] == model_label]
+    return found[0] if found else None
 
 
-def api_option_label(model: str, base_url: str, provider: str | None = None, as_label: str | None = None) -> str:
+def api_option_label(
+    model: str, base_url: str, provider: str | None = None, as_label: str | None = None, effort: str | None = None
+) -> str:
     """The catalog API option a live API run measures: `as_label` when given (a proxy or gateway in front of a
-    provider), else `known_api_label`; an AdvisorError says why when there is none."""
+    provider), else `known_api_label`; an AdvisorError says why when there is none. Either way it is an option of
+    the reasoning effort the run sent (`effort`, None: the model's default)."""
+    allowed = api_option_labels(effort)
+    setting = f"reasoning effort {effort}" if effort else "its default setting (no reasoning effort sent)"
     if as_label is not None:
-        if as_label not in api_option_labels():
+        if as_label not in allowed:
             raise AdvisorError(
-                f"api-as: {as_label!r} is not a curated API model at its default setting (a run sends no reasoning "
-                "effort); use a provider/model of `advisor catalog api-models`, like openai/gpt-4o-mini"
+                f"api-as: {as_label!r} is not a curated API model at {setting}; use one of `advisor catalog "
+                f"api-models` that the run's effort matches, like {allowed[0] if allowed else 'openai/gpt-4o-mini'}"
             )
         return as_label
-    label = known_api_label(model, base_url, provider)
+    label = known_api_label(model, base_url, provider, effort)
     if label is None:
         raise AdvisorError(
-            f"api-as: {model!r} at {base_url} is not one of the catalog's curated API models; name the one this "
-            "endpoint serves (like openai/gpt-4o-mini) to keep its latency"
+            f"api-as: {model!r} at {base_url} is not one of the catalog's curated API models at {setting}; name "
+            "the one this endpoint serves (like openai/gpt-4o-mini) to keep its latency"
         )
     return label
 

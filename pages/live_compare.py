@@ -46,6 +46,7 @@ from advisor.runners.endpoints import (
 )
 from advisor.runners.local import DEFAULT_BUNDLED, DEFAULT_N_CTX, SPEED_MODEL
 from advisor.schema.prompts import SamplePrompt
+from advisor.schema.vocabulary import REASONING_EFFORTS
 from pages import catalog, current_scenario, require_entrypoint
 from pages.endpoint_ui import OWN_ENDPOINT, apply_preset, endpoint_fields, scrubber, server_endpoint
 
@@ -93,7 +94,7 @@ def api_setup_help() -> str:
 
 
 def build_runners(
-    model: str, n_ctx: int, threads: int, api_model: str, base: str, typed_key: str
+    model: str, n_ctx: int, threads: int, api_model: str, base: str, typed_key: str, effort: str | None = None
 ) -> dict[str, Runner | AdvisorError]:
     runners: dict[str, Runner | AdvisorError] = {}
     try:
@@ -109,7 +110,11 @@ def build_runners(
         # Not cached: an API client is cheap to make, and a visitor's key must not outlive the visitor's run.
         credentials = credentials_for(base, typed_key, server_endpoint(), allowed_hosts(os.environ))
         runners["api"] = make_runner(
-            "api", model=api_model.strip(), base_url=credentials.base_url, api_key=credentials.key
+            "api",
+            model=api_model.strip(),
+            base_url=credentials.base_url,
+            api_key=credentials.key,
+            reasoning_effort=effort,
         )
     except RunnerError as e:
         runners["api"] = RunnerError(f"{e}\n\n{api_setup_help()}")
@@ -119,8 +124,9 @@ def build_runners(
 def keep_api_latency(api_run: Measurement) -> None:
     """Offer to keep the API run's first token and speed for the catalog API model it measured: found from the
     endpoint, or chosen (a proxy or gateway in front of a provider)."""
-    labels = api_option_labels()
-    found = known_api_label(api_run.model, str(api_run.extra.get("base_url", "")))
+    effort = api_run.extra.get("reasoning_effort")
+    labels = api_option_labels(effort)
+    found = known_api_label(api_run.model, str(api_run.extra.get("base_url", "")), effort=effort)
     label_column, button_column = st.columns([3, 2], vertical_alignment="bottom")
     label = label_column.selectbox(
         "Catalog API model this endpoint serves",
@@ -355,7 +361,16 @@ with st.container(border=True):
             args=("live",),
             help="A common endpoint fills the base URL; a key of yours goes with it.",
         )
-        api_model = st.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")
+        model_column, effort_column = st.columns([3, 2])
+        api_model = model_column.text_input("Model name", key="live_api_model", placeholder="e.g. gpt-4o-mini")
+        effort = effort_column.selectbox(
+            "Reasoning effort",
+            [None, *REASONING_EFFORTS],
+            format_func=lambda e: "Model's default" if e is None else e,
+            key="live_api_effort",
+            help="Sent as reasoning_effort (OpenAI's reasoning models, Gemini). A run kept as an API model's "
+            "latency is filed under this setting: minimal effort is its own option.",
+        )
         if endpoint != OWN_ENDPOINT:
             chosen = preset(endpoint)
             models = priced_models(chosen, catalog().api_notes)
@@ -377,7 +392,7 @@ with st.container(border=True):
 
 if run:
     # Made only when asked: loading a model takes seconds and memory the other pages should not pay for.
-    runners = build_runners(model, int(n_ctx), int(threads), api_model, base, typed_key)
+    runners = build_runners(model, int(n_ctx), int(threads), api_model, base, typed_key, effort)
     prompt_sample = sample if sample and text == sample.text else None
     settings = RunSettings(max_tokens=max_tokens)
     st.session_state[RESULT_KEY] = stream_both(text, prompt_sample, task, runners, settings, scrubber(), int(repeat))

@@ -102,10 +102,16 @@ def test_which_catalog_model_an_endpoint_is() -> None:
         api_option_label("gpt-4o-mini", "http://127.0.0.1:8080/v1")
     with pytest.raises(AdvisorError, match=r"^api-as: 'openai/gpt-99' is not a curated API model"):
         api_option_label("x", "https://api.openai.com/v1", as_label="openai/gpt-99")
-    # A run sends no reasoning effort: it measures the default setting, never a variant.
-    with pytest.raises(AdvisorError, match=r"default setting \(a run sends no reasoning effort\)"):
+    # A run is filed under the reasoning setting it sent: without an effort, the model's default option only.
+    with pytest.raises(AdvisorError, match=r"its default setting \(no reasoning effort sent\)"):
         api_option_label("gpt-5", "https://api.openai.com/v1", as_label="openai/gpt-5 (minimal effort)")
     assert api_option_label("gpt-5", "https://api.openai.com/v1") == "openai/gpt-5"
+    minimal = "openai/gpt-5 (minimal effort)"
+    assert api_option_label("gpt-5", "https://api.openai.com/v1", effort="minimal") == minimal
+    assert api_option_label("gpt-5", "https://api.openai.com/v1", effort="medium") == "openai/gpt-5"  # its default
+    assert known_api_label("gpt-4o-mini", "https://api.openai.com/v1", effort="minimal") is None  # no such setting
+    with pytest.raises(AdvisorError, match=r"at reasoning effort minimal"):
+        api_option_label("x", "http://127.0.0.1:8080/v1", as_label=MINI, effort="minimal")
 
 
 def test_a_wrong_api_as_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,6 +156,26 @@ def test_compare_calibrate_keeps_the_api_run_and_recommend_uses_it(
 
 
 @pytest.mark.slow
+def test_a_run_at_minimal_effort_is_kept_for_the_minimal_effort_option(
+    llama_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base_url, model_id = llama_server
+    monkeypatch.setenv("OPENAI_API_KEY", "local-server-needs-none")
+    variant = "openai/gpt-5 (minimal effort)"
+    args = ["compare", "--prompt", "Say hello.", "--only", "api", "--api-base", base_url, "--api-model", model_id]
+    assert main([*args, "--max-tokens", "16", "--calibrate", "--api-effort", "minimal", "--api-as", variant]) == 0
+    assert f"advisor: {variant}: a " in capsys.readouterr().err
+    [row] = list_measurements()
+    assert row["model"] == variant
+    scenario = scenario_from_data({"version": 1, "name": "t", "workloads": [SHORT]})
+    options = {r.option.label: r.option for r in recommend(scenario, catalog=default_catalog()).workloads[0].options}
+    assert options[variant].basis == "measured" and options["openai/gpt-5"].basis == "published"
+    # The default setting is not what this run measured: naming it with --api-effort minimal is refused up front.
+    code = main([*args, "--calibrate", "--api-effort", "minimal", "--api-as", "openai/gpt-5"])
+    assert code == 2 and "at reasoning effort minimal" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_the_live_compare_page_keeps_the_api_runs_latency(
     llama_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -174,3 +200,9 @@ def test_the_live_compare_page_keeps_the_api_runs_latency(
     assert any(f"Recommendations for {MINI} now say 'measured'" in str(s.value) for s in at.success)
     [row] = list_measurements()
     assert row["model"] == MINI and row["tokens_per_s"] == pytest.approx(api_run.tokens_per_s)
+    # At minimal effort the run is offered only the minimal-effort options.
+    at.selectbox(key="live_api_effort").set_value("minimal")
+    at.button(key="live_run").click()
+    rerun(at)
+    assert at.session_state["live_result"].sides["api"].extra["reasoning_effort"] == "minimal"
+    assert all(label.endswith("(minimal effort)") for label in at.selectbox(key="live_api_as").options)

@@ -365,3 +365,20 @@ def test_the_form_switches_only_once(server: FaultyServer) -> None:
     server.set_mode("404")  # a 400-class refusal that names no parameter: no switch, one request
     measurement = make_api_runner("gpt-5", base_url=server.base_url, api_key=SENTINEL).run("Say hello", FAST)
     assert server.request_count == 1 and measurement.error is not None
+
+
+def test_a_reasoning_effort_is_sent_with_every_request_and_kept_with_the_run() -> None:
+    with faulty_server() as server:
+        plain = make_api_runner("gpt-5", base_url=server.base_url, api_key="k")
+        minimal = make_api_runner("gpt-5", base_url=server.base_url, api_key="k", reasoning_effort="minimal")
+        first = plain.run("hi", RunSettings(max_tokens=16))
+        second = minimal.run("hi", RunSettings(max_tokens=16))
+    assert first.ok and second.ok, (first.error, second.error)
+    assert "reasoning_effort" not in server.requests[0].body and "reasoning_effort" not in first.extra
+    assert server.requests[1].body["reasoning_effort"] == "minimal"
+    assert second.extra["reasoning_effort"] == "minimal"
+
+
+def test_an_unknown_reasoning_effort_is_refused_naming_the_field() -> None:
+    with pytest.raises(RunnerError, match=r"^api-effort: must be one of none \| minimal \| low \| medium \| high"):
+        make_api_runner("gpt-5", base_url="http://127.0.0.1:9/v1", api_key="k", reasoning_effort="max")

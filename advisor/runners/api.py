@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from advisor.runners import Measurement, RunnerError, RunSettings, TextCallback, decode_speed
 from advisor.runners.endpoints import DEFAULT_BASE_URL
 from advisor.runners.tokens import count_chat_tokens
+from advisor.schema.vocabulary import REASONING_EFFORTS
 
 if TYPE_CHECKING:
     import openai
@@ -56,8 +57,10 @@ def make_api_runner(
     provider: str | None = None,
     max_retries: int = 2,
     connect_timeout_s: float = 5.0,
+    reasoning_effort: str | None = None,
 ) -> ApiRunner:
-    """An API runner for `model` at `base_url` (None: OpenAI), keyed by `api_key` or the `api_key_env` variable."""
+    """An API runner for `model` at `base_url` (None: OpenAI), keyed by `api_key` or the `api_key_env` variable;
+    `reasoning_effort` (REASONING_EFFORTS) is sent with every request when given."""
     import os
 
     key = api_key if api_key is not None else os.environ.get(api_key_env)
@@ -89,8 +92,12 @@ def make_api_runner(
         raise RunnerError(f"max retries: must be 0 or more, got {max_retries}")
     if connect_timeout_s <= 0:
         raise RunnerError(f"connect timeout: must be more than 0 s, got {connect_timeout_s:g}")
+    if reasoning_effort is not None and reasoning_effort not in REASONING_EFFORTS:
+        raise RunnerError(f"api-effort: must be one of {' | '.join(REASONING_EFFORTS)}, got {reasoning_effort!r}")
     key_source = f"the key in {api_key_env}" if api_key is None else "the api key that was passed in"
-    return ApiRunner(model.strip(), url, key, key_source, provider, max_retries, connect_timeout_s)
+    runner = ApiRunner(model.strip(), url, key, key_source, provider, max_retries, connect_timeout_s)
+    runner.reasoning_effort = reasoning_effort
+    return runner
 
 
 @dataclass
@@ -141,6 +148,7 @@ class ApiRunner:
         self.reasoning_form = bool(REASONING_MODEL.match(model.rsplit("/", 1)[-1]))
         self._form_switched = False
         self.backoff_base_s = backoff_base_s
+        self.reasoning_effort: str | None = None  # sent as `reasoning_effort` when set (make_api_runner)
         self._key_source = key_source
         self._scrub = _Scrubber(api_key)
         parts = urlsplit(base_url)
@@ -282,9 +290,10 @@ class ApiRunner:
         OpenAI's reasoning models (o-series, gpt-5 family) refuse `max_tokens` and any temperature but the default:
         they take `max_completion_tokens` and no temperature. Other servers take the classic form. A 400 naming
         the parameter flips the form once (`_switch_form`)."""
+        effort = {"reasoning_effort": self.reasoning_effort} if self.reasoning_effort else {}
         if self.reasoning_form:
-            return {"max_completion_tokens": settings.max_tokens}
-        return {"max_tokens": settings.max_tokens, "temperature": settings.temperature}
+            return {"max_completion_tokens": settings.max_tokens, **effort}
+        return {"max_tokens": settings.max_tokens, "temperature": settings.temperature, **effort}
 
     def _switch_form(self, fault: _Fault) -> bool:
         """After a 400 that names max_tokens or temperature as unsupported, use the other form; True if it flipped."""
@@ -397,6 +406,8 @@ class ApiRunner:
         text = "".join(attempt.pieces)
         prompt_tokens, completion_tokens = attempt.usage or (None, None)
         extra: dict[str, Any] = {"base_url": self.display_url}
+        if self.reasoning_effort:
+            extra["reasoning_effort"] = self.reasoning_effort
         counted = None
         if attempt.usage is None and (attempt.pieces or attempt.fault is None):
             # Without a usage chunk (llama.cpp's server sends none) the tokens are counted here, to price them.

@@ -39,3 +39,7 @@ def size_class_of(params_b: float | None) -> SizeClass:
 
 BAND_NAMES = ("low", "expected", "high")
 """Every estimate is a band: `low` and `high` are the numeric ends, `expected` the central figure."""
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high")
+"""Values of the chat completions `reasoning_effort` parameter a live API run may send (OpenAI's reasoning models;
+Gemini's OpenAI-compatible endpoint takes none / low / medium / high). A server that does not know it ignores it
+(llama.cpp's does)."""
