@@ -121,13 +121,19 @@ def test_a_wrong_api_as_is_refused_before_anything_runs(capsys: pytest.CaptureFi
     assert err.startswith("advisor: error: api-as: 'openai/gpt-99' is not a curated API model")
 
 
-@pytest.mark.slow
-def test_compare_calibrate_keeps_the_api_run_and_recommend_uses_it(
-    llama_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def compare_api(llama_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`advisor compare` arguments for one short prompt on the API side only, llama.cpp's server as the API."""
     base_url, model_id = llama_server
     monkeypatch.setenv("OPENAI_API_KEY", "local-server-needs-none")
-    args = ["compare", "--prompt", "Say hello.", "--only", "api", "--api-base", base_url, "--api-model", model_id]
+    return ["compare", "--prompt", "Say hello.", "--only", "api", "--api-base", base_url, "--api-model", model_id]
+
+
+@pytest.mark.slow
+def test_compare_calibrate_keeps_the_api_run_and_recommend_uses_it(
+    compare_api: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = compare_api
     # Without --api-as a local server is not a provider's endpoint: the run is shown, its latency is not kept.
     assert main([*args, "--max-tokens", "16", "--calibrate"]) == 0
     err = capsys.readouterr().err
@@ -157,12 +163,10 @@ def test_compare_calibrate_keeps_the_api_run_and_recommend_uses_it(
 
 @pytest.mark.slow
 def test_a_run_at_minimal_effort_is_kept_for_the_minimal_effort_option(
-    llama_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    compare_api: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base_url, model_id = llama_server
-    monkeypatch.setenv("OPENAI_API_KEY", "local-server-needs-none")
     variant = "openai/gpt-5 (minimal effort)"
-    args = ["compare", "--prompt", "Say hello.", "--only", "api", "--api-base", base_url, "--api-model", model_id]
+    args = compare_api
     assert main([*args, "--max-tokens", "16", "--calibrate", "--api-effort", "minimal", "--api-as", variant]) == 0
     assert f"advisor: {variant}: a " in capsys.readouterr().err
     [row] = list_measurements()
