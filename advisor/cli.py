@@ -499,6 +499,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from advisor.compare import api_option_label, calibrate, compare, pick_workload
     from advisor.runners import Runner, RunnerError, RunSettings, make_runner
 
+    if args.api_as is not None and not args.calibrate:
+        raise AdvisorError("api-as: names the model a kept run is filed under; use it with --calibrate")
     if args.api_as is not None:  # checked before any run: a wrong name is a typo, found in a second, not a minute
         api_option_label(args.api_model or "", args.api_base or "", as_label=args.api_as, effort=args.api_effort)
     scenario = workload = None

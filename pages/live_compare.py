@@ -126,6 +126,12 @@ def keep_api_latency(api_run: Measurement) -> None:
     endpoint, or chosen (a proxy or gateway in front of a provider)."""
     effort = api_run.extra.get("reasoning_effort")
     labels = api_option_labels(effort)
+    if not labels:
+        st.caption(
+            f"No catalog API model has a setting at reasoning effort {plain(str(effort))}, so this run cannot be "
+            "kept as one's latency. Run it at the model's default or at an effort the catalog lists (minimal)."
+        )
+        return
     found = known_api_label(api_run.model, str(api_run.extra.get("base_url", "")), effort=effort)
     label_column, button_column = st.columns([3, 2], vertical_alignment="bottom")
     label = label_column.selectbox(

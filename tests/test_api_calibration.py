@@ -115,10 +115,16 @@ def test_which_catalog_model_an_endpoint_is() -> None:
 
 
 def test_a_wrong_api_as_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["compare", "--prompt", "hi", "--only", "api", "--api-model", "m", "--api-as", "openai/gpt-99"])
+    args = ["compare", "--prompt", "hi", "--only", "api", "--api-model", "m", "--api-as", "openai/gpt-99"]
+    code = main([*args, "--calibrate"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.count("\n") == 0
     assert err.startswith("advisor: error: api-as: 'openai/gpt-99' is not a curated API model")
+    # Without --calibrate nothing is kept, so a name to keep it under is a mistake, said before anything runs.
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        "advisor: error: api-as: names the model a kept run is filed under; use it with --calibrate"
+    )
 
 
 @pytest.fixture
@@ -210,3 +216,9 @@ def test_the_live_compare_page_keeps_the_api_runs_latency(
     rerun(at)
     assert at.session_state["live_result"].sides["api"].extra["reasoning_effort"] == "minimal"
     assert all(label.endswith("(minimal effort)") for label in at.selectbox(key="live_api_as").options)
+    # No catalog option is at effort "low": the page says so instead of an empty choice.
+    at.selectbox(key="live_api_effort").set_value("low")
+    at.button(key="live_run").click()
+    rerun(at)
+    assert "live_calibrate_api" not in [b.key for b in at.button]
+    assert any("No catalog API model has a setting at reasoning effort low" in str(c.value) for c in at.caption)

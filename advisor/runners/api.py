@@ -95,9 +95,9 @@ def make_api_runner(
     if reasoning_effort is not None and reasoning_effort not in REASONING_EFFORTS:
         raise RunnerError(f"api-effort: must be one of {' | '.join(REASONING_EFFORTS)}, got {reasoning_effort!r}")
     key_source = f"the key in {api_key_env}" if api_key is None else "the api key that was passed in"
-    runner = ApiRunner(model.strip(), url, key, key_source, provider, max_retries, connect_timeout_s)
-    runner.reasoning_effort = reasoning_effort
-    return runner
+    return ApiRunner(
+        model.strip(), url, key, key_source, provider, max_retries, connect_timeout_s, reasoning_effort=reasoning_effort
+    )
 
 
 @dataclass
@@ -137,6 +137,7 @@ class ApiRunner:
         max_retries: int,
         connect_timeout_s: float,
         backoff_base_s: float = BACKOFF_BASE_S,
+        reasoning_effort: str | None = None,
     ) -> None:
         import openai
 
@@ -148,7 +149,7 @@ class ApiRunner:
         self.reasoning_form = bool(REASONING_MODEL.match(model.rsplit("/", 1)[-1]))
         self._form_switched = False
         self.backoff_base_s = backoff_base_s
-        self.reasoning_effort: str | None = None  # sent as `reasoning_effort` when set (make_api_runner)
+        self.reasoning_effort = reasoning_effort  # sent as `reasoning_effort` with every request when set
         self._key_source = key_source
         self._scrub = _Scrubber(api_key)
         parts = urlsplit(base_url)
