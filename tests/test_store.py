@@ -6,10 +6,13 @@ database. A missing server fails the run with what to install: it is never skipp
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,7 @@ from advisor.data.scenarios import saved_scenario
 from advisor.data.store import (
     ScenarioNotFoundError,
     ScenarioStore,
+    StoreBusyError,
     StoreError,
     check_id,
     default_store,
@@ -327,12 +331,16 @@ def test_a_locked_sqlite_file_is_one_line_and_drops_nothing(tmp_path: Path) -> N
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another program holds the write lock
     try:
-        with pytest.raises(StoreError) as caught:
+        with pytest.raises(StoreBusyError) as caught:
             store.save(default_scenario(), name="while locked")
-        assert str(caught.value) == (
-            f"scenario store {path}: locked by another program for over 0.5 s; nothing was changed, try again when "
-            "it has finished"
+        message = str(caught.value)
+        waited = re.fullmatch(
+            rf"scenario store {re.escape(str(path))}: locked by another program \(waited (\d+\.\d) s of 0\.5 s\); "
+            r"nothing was changed, try again when it has finished",
+            message,
         )
+        assert waited is not None, message
+        assert float(waited.group(1)) >= 0.4  # SQLite waited for the lock before giving up
         assert sorted(s.id for s in store.list()) == sorted(ids)  # reading still works (WAL)
     finally:
         other.execute("ROLLBACK")
@@ -340,6 +348,32 @@ def test_a_locked_sqlite_file_is_one_line_and_drops_nothing(tmp_path: Path) -> N
     store.save(default_scenario(), name="after the lock")
     assert {s.name for s in store.list()} == {"kept 0", "kept 1", "kept 2", "after the lock"}
     store.close()
+
+
+def test_a_store_another_program_is_writing_in_rollback_mode_opens_once_it_is_done(tmp_path: Path) -> None:
+    # A database not yet in WAL mode (a new one, or one another program made) while that program writes: SQLite
+    # refuses the switch to WAL at once ('database is locked', without waiting), so opening waits and tries again.
+    path = tmp_path / "scenarios.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE their_table (x INTEGER)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO their_table VALUES (1)")
+    release = threading.Timer(0.6, lambda: (other.execute("COMMIT"), other.close()))
+    release.start()
+    started = time.monotonic()
+    try:
+        store = open_store(f"sqlite:///{path}", timeout_s=5)
+    finally:
+        release.join()
+    try:
+        assert time.monotonic() - started >= 0.5  # it waited for the other program, then created its tables
+        assert store.revision() == HEAD_REVISION
+        assert store.list() == []
+    finally:
+        store.close()
+    with contextlib.closing(sqlite3.connect(path)) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert check.execute("SELECT x FROM their_table").fetchall() == [(1,)]
 
 
 def test_a_password_in_the_db_url_never_shows(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ import difflib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +54,10 @@ MAX_NAME_CHARS = 200
 
 class StoreError(AdvisorError):
     """The store cannot be opened, read or written; the message says which store and what to do."""
+
+
+class StoreBusyError(StoreError):
+    """A SQLite store stayed locked by another program (or another connection) past the store's timeout."""
 
 
 class ScenarioNotFoundError(StoreError, LookupError):
@@ -195,14 +200,26 @@ def default_store(timeout_s: float = DEFAULT_TIMEOUT_S) -> ScenarioStore:
 
 
 def open_store(url: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> ScenarioStore:
-    """Open (creating it when needed) the store at `url` (default `store_url()`) and migrate its schema."""
+    """Open (creating it when needed) the store at `url` (default `store_url()`) and migrate its schema.
+
+    Several programs may open a new SQLite store at once (app servers starting, users' first saves): one creates
+    it, and a connection that SQLite answers 'busy' while that happens tries again until `timeout_s` has passed."""
     store = ScenarioStore(url or store_url(), timeout_s)
+    deadline = time.monotonic() + timeout_s
+    pause_s = 0.02
     try:
-        store.migrate()
+        while True:
+            try:
+                store.migrate()
+                return store
+            except StoreBusyError:
+                if time.monotonic() + pause_s > deadline:
+                    raise
+                time.sleep(pause_s)
+                pause_s = min(pause_s * 2, 0.5)
     except BaseException:
         store.close()
         raise
-    return store
 
 
 class ScenarioStore:
@@ -275,6 +292,7 @@ class ScenarioStore:
         """Database errors as one-line StoreErrors naming the store and what to do."""
         from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+        started = time.monotonic()
         try:
             yield
         except IntegrityError:
@@ -284,10 +302,11 @@ class ScenarioStore:
             detail = self._scrub(str(original).strip().splitlines()[0] if str(original).strip() else type(e).__name__)
             lowered = detail.lower()
             if self.backend == "sqlite" and ("locked" in lowered or "busy" in lowered):
-                message = (
-                    f"locked by another program for over {self.timeout_s:g} s; nothing was changed, try again "
-                    "when it has finished"
-                )
+                waited_s = time.monotonic() - started
+                raise StoreBusyError(
+                    f"scenario store {self.where}: locked by another program (waited {waited_s:.1f} s of "
+                    f"{self.timeout_s:g} s); nothing was changed, try again when it has finished"
+                ) from None
             elif self.backend == "sqlite" and any(
                 word in lowered for word in ("not a database", "malformed", "corrupt", "disk i/o")
             ):
@@ -763,7 +782,10 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # Switching to WAL takes an exclusive lock; a store already in WAL (all but a new one) is left alone, so that
+        # programs opening it together do not contend for that lock.
+        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
