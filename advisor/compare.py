@@ -339,7 +339,7 @@ def api_option_labels(effort: str | None = None) -> list[str]:
     settings = [setting for _, setting in api_settings(default_catalog())]
     if effort is None:
         return [setting.label for setting in settings if setting.variant is None]
-    return [setting.label for setting in settings if setting.effort == effort]
+    return [setting.label for setting in settings if setting.sent_effort == effort]
 
 
 def known_api_label(model: str, base_url: str, provider: str | None = None, effort: str | None = None) -> str | None:

@@ -375,7 +375,8 @@ with st.container(border=True):
             format_func=lambda e: "Model's default" if e is None else e,
             key="live_api_effort",
             help="Sent as reasoning_effort (OpenAI's reasoning models, Gemini). A run kept as an API model's "
-            "latency is filed under this setting: minimal effort is its own option.",
+            "latency is filed under this setting: minimal effort is its own option, and 'none' turns "
+            "Gemini's thinking off.",
         )
         if endpoint != OWN_ENDPOINT:
             chosen = preset(endpoint)

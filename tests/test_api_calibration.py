@@ -11,9 +11,10 @@ import json
 from types import MappingProxyType
 
 import pytest
+from pydantic import ValidationError
 
 from advisor.cli import main
-from advisor.compare import api_option_label, known_api_label
+from advisor.compare import api_option_label, api_option_labels, known_api_label
 from advisor.data.catalog import Catalog, default_catalog
 from advisor.data.measurements import API_QUANT, HOSTED_API_ID, Measurements, list_measurements, pair_key
 from advisor.data.scenarios import scenario_from_data
@@ -22,6 +23,7 @@ from advisor.engine.options import api_options
 from advisor.engine.recommend import recommend
 from advisor.errors import AdvisorError
 from advisor.present.catalog_view import catalog_rows, with_details
+from advisor.schema.catalog import ReasoningVariant
 from tests.apptest import open_app, rerun
 
 MINI = "openai/gpt-4o-mini"
@@ -112,6 +114,28 @@ def test_which_catalog_model_an_endpoint_is() -> None:
     assert known_api_label("gpt-4o-mini", "https://api.openai.com/v1", effort="minimal") is None  # no such setting
     with pytest.raises(AdvisorError, match=r"at reasoning effort minimal"):
         api_option_label("x", "http://127.0.0.1:8080/v1", as_label=MINI, effort="minimal")
+    # Gemini's OpenAI-compatible endpoint turns thinking off with reasoning_effort 'none': that run measures the
+    # catalog's thinking-off setting, and a run without an effort measures the default (dynamic thinking).
+    gemini = "https://generativelanguage.googleapis.com/v1beta/openai/"
+    off = "google/gemini-2.5-flash (thinking off)"
+    assert api_option_label("gemini-2.5-flash", gemini, effort="none") == off
+    assert api_option_label("gemini-2.5-flash", gemini) == "google/gemini-2.5-flash"
+    assert known_api_label("gemini-2.5-flash", gemini, effort="thinking-off") is None  # not a value the API takes
+    assert off in api_option_labels("none") and off not in api_option_labels("minimal")
+
+
+def test_a_variant_names_only_a_reasoning_effort_the_api_takes() -> None:
+    variant = {
+        "effort": "thinking-off",
+        "label": "thinking off",
+        "latency_class": "fast",
+        "capability_tier": "basic",
+        "source": "https://example.com/docs/thinking",
+    }
+    assert ReasoningVariant.model_validate({**variant, "api_effort": "none"}).sent_effort == "none"
+    assert ReasoningVariant.model_validate(variant).sent_effort == "thinking-off"
+    with pytest.raises(ValidationError, match=r"api_effort: must be one of none \| minimal \| low \| medium \| high"):
+        ReasoningVariant.model_validate({**variant, "api_effort": "off"})
 
 
 def test_a_wrong_api_as_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -268,6 +268,11 @@ class ApiSetting:
     reasoning_multiplier: float
 
     @property
+    def sent_effort(self) -> str | None:
+        """The `reasoning_effort` a live request sends to run at this setting (None: the model has no setting)."""
+        return self.variant.sent_effort if self.variant is not None else self.effort
+
+    @property
     def label(self) -> str:
         """The option's label: "provider/model", and the variant's name in brackets for a variant."""
         label = f"{self.note.provider}/{self.note.model}"

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from advisor.schema.base import ID_PATTERN, Record
-from advisor.schema.vocabulary import Capability
+from advisor.schema.vocabulary import REASONING_EFFORTS, Capability
 
 
 def _require_sources(sources: dict[str, str], needed: dict[str, object], where: str) -> None:
@@ -383,6 +383,12 @@ class ReasoningVariant(Record):
         "thinking budget of 0.",
     )
     label: str = Field(min_length=1, max_length=40, description="How the option names it, e.g. 'minimal effort'.")
+    api_effort: str | None = Field(
+        default=None,
+        description="The chat completions `reasoning_effort` that selects this setting on the provider's "
+        "OpenAI-compatible endpoint, where it is not `effort` itself (Gemini: 'none' turns thinking off); a live run "
+        "that sent it measures this option.",
+    )
     latency_class: str = Field(pattern=ID_PATTERN, description="Its latency class (efficiency.yaml api_latency).")
     latency: ApiLatencyMeasured | None = Field(default=None, description="Its own measured latency, when published.")
     output_multiplier: float = Field(
@@ -393,6 +399,17 @@ class ReasoningVariant(Record):
         "variant without it is placed a tier lower unless a score at its own setting is published."
     )
     source: str = Field(min_length=10, description="The API setting's documentation, and where its figures come from.")
+
+    @model_validator(mode="after")
+    def _known_effort(self) -> ReasoningVariant:
+        if self.api_effort is not None and self.api_effort not in REASONING_EFFORTS:
+            raise ValueError(f"api_effort: must be one of {' | '.join(REASONING_EFFORTS)}, got {self.api_effort!r}")
+        return self
+
+    @property
+    def sent_effort(self) -> str:
+        """The `reasoning_effort` a request sends to get this setting."""
+        return self.api_effort or self.effort
 
 
 class ApiReasoning(Record):
