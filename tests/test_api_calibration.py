@@ -240,6 +240,12 @@ def test_the_live_compare_page_keeps_the_api_runs_latency(
     rerun(at)
     assert at.session_state["live_result"].sides["api"].extra["reasoning_effort"] == "minimal"
     assert all(label.endswith("(minimal effort)") for label in at.selectbox(key="live_api_as").options)
+    # 'none' is how Gemini's OpenAI-compatible endpoint turns thinking off: the run measures that setting.
+    at.selectbox(key="live_api_effort").set_value("none")
+    at.button(key="live_run").click()
+    rerun(at)
+    assert at.session_state["live_result"].sides["api"].extra["reasoning_effort"] == "none"
+    assert at.selectbox(key="live_api_as").options == ["google/gemini-2.5-flash (thinking off)"]
     # No catalog option is at effort "low": the page says so instead of an empty choice.
     at.selectbox(key="live_api_effort").set_value("low")
     at.button(key="live_run").click()
