@@ -363,18 +363,19 @@ def api_option_label(
     the reasoning effort the run sent (`effort`, None: the model's default)."""
     allowed = api_option_labels(effort)
     setting = f"reasoning effort {effort}" if effort else "its default setting (no reasoning effort sent)"
+    if not allowed:
+        raise AdvisorError(f"api-as: the catalog has no API model at {setting}, so this run's latency cannot be kept")
+    more = f" and {len(allowed) - 5} more (`advisor catalog api-models`)" if len(allowed) > 5 else ""
+    choices = f"the choices at that setting are {', '.join(allowed[:5])}{more}"
     if as_label is not None:
         if as_label not in allowed:
-            raise AdvisorError(
-                f"api-as: {as_label!r} is not a curated API model at {setting}; use one of `advisor catalog "
-                f"api-models` that the run's effort matches, like {allowed[0] if allowed else 'openai/gpt-4o-mini'}"
-            )
+            raise AdvisorError(f"api-as: {as_label!r} is not a curated API model at {setting}; {choices}")
         return as_label
     label = known_api_label(model, base_url, provider, effort)
     if label is None:
         raise AdvisorError(
             f"api-as: {model!r} at {base_url} is not one of the catalog's curated API models at {setting}; name "
-            "the one this endpoint serves (like openai/gpt-4o-mini) to keep its latency"
+            f"the one this endpoint serves to keep its latency ({choices})"
         )
     return label
 

@@ -112,8 +112,14 @@ def test_which_catalog_model_an_endpoint_is() -> None:
     assert api_option_label("gpt-5", "https://api.openai.com/v1", effort="minimal") == minimal
     assert api_option_label("gpt-5", "https://api.openai.com/v1", effort="medium") == "openai/gpt-5"  # its default
     assert known_api_label("gpt-4o-mini", "https://api.openai.com/v1", effort="minimal") is None  # no such setting
-    with pytest.raises(AdvisorError, match=r"at reasoning effort minimal"):
+    with pytest.raises(AdvisorError, match=r"at reasoning effort minimal; the choices at that setting are openai/"):
         api_option_label("x", "http://127.0.0.1:8080/v1", as_label=MINI, effort="minimal")
+    # The message names what is allowed: every option at that setting when few, else the first five and a count.
+    with pytest.raises(AdvisorError) as caught:
+        api_option_label("x", "https://api.openai.com/v1", as_label="openai/gpt-99")
+    assert caught.value.args[0].endswith(f"{len(api_option_labels()) - 5} more (`advisor catalog api-models`)")
+    with pytest.raises(AdvisorError, match=r"^api-as: the catalog has no API model at reasoning effort low, so"):
+        api_option_label("gpt-5", "https://api.openai.com/v1", effort="low")
     # Gemini's OpenAI-compatible endpoint turns thinking off with reasoning_effort 'none': that run measures the
     # catalog's thinking-off setting, and a run without an effort measures the default (dynamic thinking).
     gemini = "https://generativelanguage.googleapis.com/v1beta/openai/"
