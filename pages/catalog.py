@@ -215,6 +215,11 @@ def api_tab() -> None:
                 help="Where the first-token and speed estimates come from: the model's own published measurement "
                 "(page and date), or its latency class in catalog/efficiency.yaml.",
             ),
+            "reasoning_settings": st.column_config.TextColumn(
+                "Reasoning settings",
+                help="A reasoning model's default setting, then its other settings: each is an option of its own "
+                "(labelled 'provider/model (setting)'), with the reasoning_effort a live run sends to measure it.",
+            ),
             "model": st.column_config.TextColumn("Model id", help="genai-prices model id."),
         },
         "cat_api_table",

@@ -127,6 +127,11 @@ def test_with_details_links_models_and_hardware_and_notes_api_models(catalog: Ca
     noted = [row for row in api if (row["provider"], row["model"]) == (note.provider, note.model)]
     assert [row["capability_tier"] for row in noted] == [note.capability_tier]
     assert sum(row["capability_tier"] is not None for row in api) <= len(catalog.api_notes)
+    # A reasoning model's settings name the reasoning_effort a live run sends for each (Gemini: 'none').
+    settings = {row["model"]: row["reasoning_settings"] for row in api if row["provider"] in ("openai", "google")}
+    assert settings["gpt-5"] == "medium (default); minimal effort (reasoning_effort minimal)"
+    assert settings["gemini-2.5-flash"] == "dynamic (default); thinking off (reasoning_effort none)"
+    assert settings["gpt-4o-mini"] is None
 
 
 def test_defaults_prefer_the_scenario_hardware_then_rtx_4090(catalog: Catalog) -> None:

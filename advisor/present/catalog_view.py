@@ -23,7 +23,7 @@ from advisor.engine.fit import (
 )
 from advisor.errors import FitError, UnknownIdError
 from advisor.present.words import gb, plain
-from advisor.schema.catalog import RENT_CLASSES, HardwareProfile, Rent, RentClass
+from advisor.schema.catalog import RENT_CLASSES, ApiModelNote, HardwareProfile, Rent, RentClass
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -229,6 +229,7 @@ def with_details(kind: str, rows: Iterable[Row], catalog: Catalog) -> list[Row]:
                         if note
                         else None
                     ),
+                    "reasoning_settings": reasoning_settings_text(note) if note else None,
                 }
             )
         return detailed
@@ -394,6 +395,16 @@ def memory_figure(fit: FitResult) -> go.Figure:
         showlegend=True,
     )
     return figure
+
+
+def reasoning_settings_text(note: ApiModelNote) -> str | None:
+    """A reasoning model's settings as the catalog table shows them: the default, then each other setting (an option
+    of its own, labelled "provider/model (setting)") with the `reasoning_effort` a live run sends to measure it."""
+    reasoning = note.reasoning
+    if reasoning is None:
+        return None
+    others = [f"{v.label} (reasoning_effort {v.sent_effort})" for v in reasoning.variants]
+    return "; ".join([f"{reasoning.default_effort} (default)", *others])
 
 
 def catalog_rows(kind: str, catalog: Catalog | None = None, search: str | None = None) -> list[dict[str, Any]]:
