@@ -31,6 +31,7 @@ from advisor.errors import AdvisorError, UnknownIdError
 from advisor.runners import Measurement, Runner, RunSettings, TextCallback
 from advisor.schema.prompts import SamplePrompt
 from advisor.schema.scenario import Assumptions
+from advisor.schema.vocabulary import REASONING_EFFORTS
 
 if TYPE_CHECKING:
     from advisor.schema.scenario import Scenario, Workload
@@ -342,6 +343,11 @@ def api_option_labels(effort: str | None = None) -> list[str]:
     return [setting.label for setting in settings if setting.sent_effort == effort]
 
 
+def api_efforts_with_options() -> list[str]:
+    """The reasoning efforts (REASONING_EFFORTS) at which some catalog API option can be measured by a live run."""
+    return [effort for effort in REASONING_EFFORTS if api_option_labels(effort)]
+
+
 def known_api_label(model: str, base_url: str, provider: str | None = None, effort: str | None = None) -> str | None:
     """The catalog API option `model` at `base_url` sent with `effort` is, when the endpoint is a known provider's
     (genai-prices' API patterns) and the model one of the curated ones at that setting; else None."""
@@ -364,7 +370,10 @@ def api_option_label(
     allowed = api_option_labels(effort)
     setting = f"reasoning effort {effort}" if effort else "its default setting (no reasoning effort sent)"
     if not allowed:
-        raise AdvisorError(f"api-as: the catalog has no API model at {setting}, so this run's latency cannot be kept")
+        raise AdvisorError(
+            f"api-as: the catalog has no API model at {setting}, so this run's latency cannot be kept; run it at the "
+            f"model's default or at an effort the catalog lists ({', '.join(api_efforts_with_options())})"
+        )
     more = f" and {len(allowed) - 5} more (`advisor catalog api-models`)" if len(allowed) > 5 else ""
     choices = f"the choices at that setting are {', '.join(allowed[:5])}{more}"
     if as_label is not None:

@@ -25,6 +25,7 @@ import streamlit as st
 from advisor.compare import (
     MAX_REPEAT,
     SideBySide,
+    api_efforts_with_options,
     api_option_labels,
     calibrate,
     calibrate_api,
@@ -129,7 +130,8 @@ def keep_api_latency(api_run: Measurement) -> None:
     if not labels:
         st.caption(
             f"No catalog API model has a setting at reasoning effort {plain(str(effort))}, so this run cannot be "
-            "kept as one's latency. Run it at the model's default or at an effort the catalog lists (minimal)."
+            "kept as one's latency. Run it at the model's default or at an effort the catalog lists "
+            f"({', '.join(api_efforts_with_options())})."
         )
         return
     found = known_api_label(api_run.model, str(api_run.extra.get("base_url", "")), effort=effort)

@@ -118,7 +118,11 @@ def test_which_catalog_model_an_endpoint_is() -> None:
     with pytest.raises(AdvisorError) as caught:
         api_option_label("x", "https://api.openai.com/v1", as_label="openai/gpt-99")
     assert caught.value.args[0].endswith(f"{len(api_option_labels()) - 5} more (`advisor catalog api-models`)")
-    with pytest.raises(AdvisorError, match=r"^api-as: the catalog has no API model at reasoning effort low, so"):
+    with pytest.raises(
+        AdvisorError,
+        match=r"^api-as: the catalog has no API model at reasoning effort low, so.*"
+        r"at an effort the catalog lists \(none, minimal, medium\)$",
+    ):
         api_option_label("gpt-5", "https://api.openai.com/v1", effort="low")
     # Gemini's OpenAI-compatible endpoint turns thinking off with reasoning_effort 'none': that run measures the
     # catalog's thinking-off setting, and a run without an effort measures the default (dynamic thinking).
@@ -257,4 +261,8 @@ def test_the_live_compare_page_keeps_the_api_runs_latency(
     at.button(key="live_run").click()
     rerun(at)
     assert "live_calibrate_api" not in [b.key for b in at.button]
-    assert any("No catalog API model has a setting at reasoning effort low" in str(c.value) for c in at.caption)
+    assert any(
+        "No catalog API model has a setting at reasoning effort low" in str(c.value)
+        and "an effort the catalog lists (none, minimal, medium)" in str(c.value)
+        for c in at.caption
+    )
