@@ -178,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="PROVIDER/MODEL",
         help="with --calibrate: the catalog API model the endpoint serves (a proxy or gateway in front of a "
-        "provider); default: found from --api-base and --api-model",
+        "provider); default: found from --api-base and --api-model. A reasoning model's other settings are options "
+        "of their own, 'PROVIDER/MODEL (SETTING)' with the --api-effort that selects it, as the reasoning_settings "
+        "column of `advisor catalog api-models` lists them",
     )
     _format_arg(compare)
 
@@ -315,7 +317,7 @@ def cmd_catalog(args: argparse.Namespace) -> None:
 
 
 def _api_model_rows(catalog: Catalog, show_all: bool, search: str | None) -> list[dict[str, Any]]:
-    from advisor.present.catalog_view import catalog_rows
+    from advisor.present.catalog_view import catalog_rows, reasoning_settings_text
 
     rows = catalog_rows("api-models", catalog, search=None)
     notes = {(n.provider, n.model): n for n in catalog.api_notes}
@@ -335,6 +337,9 @@ def _api_model_rows(catalog: Catalog, show_all: bool, search: str | None) -> lis
                 "cached_input_usd_per_mtok": row["cached_input_usd_per_mtok"],
                 "output_usd_per_mtok": row["output_usd_per_mtok"],
                 "context_tiers": bool(row["has_context_tiers"]),
+                # The setting a run without --api-effort measures, then each other setting (its own option, the
+                # label --api-as takes) with the --api-effort that selects it.
+                "reasoning_settings": reasoning_settings_text(note) if note else None,
             }
         )
     if search:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -34,6 +35,22 @@ def test_catalog_search_filters(capsys) -> None:
     assert api_rows and {r["provider"] for r in api_rows} == {"groq"}
     everything = run_json(capsys, "catalog", "api-models", "--all")
     assert len(everything) > 1500
+
+
+def test_api_models_list_the_reasoning_settings_compare_calibrate_accepts(capsys) -> None:
+    """A reasoning model's row names its default and each other setting with the effort that selects it; the label
+    built from that ("provider/model (setting)" at that effort) is one `advisor compare --api-as` accepts."""
+    from advisor.compare import api_option_label
+
+    rows = {f"{r['provider']}/{r['model']}": r for r in run_json(capsys, "catalog", "api-models")}
+    assert rows["openai/gpt-4o-mini"]["reasoning_settings"] is None  # not a reasoning model
+    settings = rows["google/gemini-2.5-flash"]["reasoning_settings"]
+    assert settings == "dynamic (default); thinking off (reasoning_effort none)"
+    setting, effort = re.fullmatch(r".*; (.+) \(reasoning_effort (\w+)\)", settings).groups()  # type: ignore[union-attr]
+    label = f"google/gemini-2.5-flash ({setting})"
+    assert api_option_label("x", "http://127.0.0.1:1/v1", as_label=label, effort=effort) == label
+    assert main(["catalog", "api-models", "--search", "gpt-5-nano"]) == 0
+    assert "medium (default); minimal effort (reasoning_effort minimal)" in capsys.readouterr().out
 
 
 def test_fit_one_model(capsys) -> None:
