@@ -88,6 +88,35 @@ def test_cost_an_example(capsys) -> None:
     assert "openai/gpt-4o-mini" in capsys.readouterr().out
 
 
+def test_cost_of_one_model_open_weight_api_or_unknown(capsys) -> None:
+    """--model takes an open-weight id (its self-hosted rows only), an API model's id or its provider/model label;
+    an id the catalog lacks is one line that names the field."""
+    shoe = str(EXAMPLES / "shoe-store.yaml")
+    phi = run_json(capsys, "cost", shoe, "--model", "phi-4")["workloads"][0]["options"]  # type: ignore[index]
+    assert phi and {(o["kind"], o["model"]) for o in phi} == {("self_hosted", "phi-4")}
+    mini = run_json(capsys, "cost", shoe, "--model", "openai/gpt-4o-mini")["workloads"][0]["options"]  # type: ignore[index]
+    assert [o["option"] for o in mini] == ["openai/gpt-4o-mini"]
+    assert main(["cost", shoe, "--model", "phi-44"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("advisor: error: model: unknown model 'phi-44'; did you mean 'phi-4'")
+    assert err.count("\n") == 1
+
+
+def test_cost_says_whether_api_options_meet_the_latency_targets(capsys) -> None:
+    """An API row's meets_latency applies recommend()'s check (p95 first token, whole answer) to its estimate."""
+    shoe = str(EXAMPLES / "shoe-store.yaml")
+    rows = run_json(capsys, "cost", shoe, "--top", "10000")["workloads"][0]["options"]  # type: ignore[index]
+    api = {o["option"]: o["meets_latency"] for o in rows if o["kind"] == "api"}
+    assert True in api.values() and False in api.values()
+    ranked = run_json(capsys, "recommend", shoe, "--all")["workloads"][0]["options"]  # type: ignore[index]
+    too_slow = {
+        o["label"]
+        for o in ranked
+        if o["label"] in api and {"first_token_too_slow", "total_latency_too_slow"} & set(o["excluded_by"])
+    }
+    assert too_slow and {label for label, meets in api.items() if meets is False} == too_slow
+
+
 def test_errors_are_one_line_with_exit_code_2() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "advisor.cli", "fit", "qwen3-8b", "--hardware", "rtx-4909"],

@@ -195,6 +195,8 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
     table = catalog.price_table(variant)
     index = _api_rows(catalog, table)
     settings = api_settings(catalog)
+    if not settings:  # a catalog narrowed to open-weight models only (advisor cost --model phi-4)
+        return []
     rows = np.array([index[position] for position, _ in settings])
     multipliers = np.array([note.reasoning_multiplier for _, note in settings])
     per_request = table.cost_per_request(

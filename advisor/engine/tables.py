@@ -23,7 +23,7 @@ from advisor.engine.options import (
     deployment_label,
     self_hosted_options,
 )
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, UnknownIdError
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 from advisor.schema.vocabulary import size_class_of
 
@@ -84,6 +84,18 @@ def single_options(
     return api + self_hosted_options(scenario, workload, catalog, keep_hardware, built=built)
 
 
+def _api_meets_latency(option: Option, workload: Workload) -> bool | None:
+    """Whether an API option's estimate meets the workload's targets as recommend() checks them (the p95 first
+    token, the whole answer); None when the workload sets no target."""
+    first_target, total_target = workload.latency_p95_first_token_ms, workload.latency_p95_total_ms
+    if first_target is None and total_target is None:
+        return None
+    first, total = option.est_first_token_p95_ms, option.est_total_ms
+    return (first_target is None or first is None or first <= first_target) and (
+        total_target is None or total is None or total <= total_target
+    )
+
+
 def option_row(option: Option, scenario: Scenario, workload: Workload) -> dict[str, Any]:
     """One option as a row of the cost table, costed at the workload's volume."""
     assumptions = scenario.assumptions
@@ -117,7 +129,7 @@ def option_row(option: Option, scenario: Scenario, workload: Workload) -> dict[s
         "max_load": option.load_ceiling if own else None,
         "est_first_token_ms": option.est_first_token_ms,
         "est_tokens_per_s": option.est_tokens_per_s,
-        "meets_latency": option.meets_latency,
+        "meets_latency": option.meets_latency if own else _api_meets_latency(option, workload),
         # An API model whose context window is shorter than a request cannot serve the workload.
         "fits": option.fits and option.context_tokens >= workload.effective_context_tokens,
         "hardware_chosen": ("scenario" if scenario.hardware.profile else "cheapest fitting") if own else None,
@@ -147,7 +159,10 @@ def workload_cost_table(
 
     cat = catalog or default_catalog()
     if model is not None:  # price only what is asked for (not every curated model has a batch price)
-        notes = [n for n in cat.api_notes if model in (n.model, n.open_weight_model)]
+        notes = [n for n in cat.api_notes if model in (n.model, n.open_weight_model, f"{n.provider}/{n.model}")]
+        if not notes and model not in cat.models:
+            known = sorted({*cat.models, *(f"{n.provider}/{n.model}" for n in cat.api_notes)})
+            raise UnknownIdError("model", model, known, field="model")
         cat = dataclasses.replace(cat, api_notes=notes, models={k: v for k, v in cat.models.items() if k == model})
     options = [o for o in single_options(scenario, workload, cat, variant) if o.provider is not None or o.fits]
     if not options:
