@@ -141,6 +141,37 @@ def test_a_pick_set_aside_for_a_better_option_is_said_in_the_reasons() -> None:
     assert "never the pick" in ranking.text and pick.option.label in ranking.text
 
 
+def test_the_ranking_reason_counts_and_prices_the_options_the_pick_was_chosen_from() -> None:
+    """On an owned Mac the small model with the most points is beaten on every axis by gpt-oss-20b on the same
+    machine, which takes its place: the reason says so, and its count and "cheapest of them" describe the options
+    that beat the replaced one (not every option with the pick's own points, whose cheapest is an API model)."""
+    result = decided(
+        {"version": 1, "name": "t", "workloads": [{"name": "w", "task": "classification", "requests_per_day": 1000}]},
+        {"input_tokens": 300, "output_tokens": 50},
+        hardware={"profile": "m2-pro-32gb", "ownership": "owned"},
+    )
+    undominated(result)
+    pick = result.pick
+    assert pick is not None and pick.replaced
+    viable = [r for r in result.options if r.viable]
+    first, last = (
+        next(r for r in viable if r.option.label == label) for label in (pick.replaced[0], pick.replaced[-1])
+    )
+    assert first.score == max(r.score for r in viable) > pick.score and dominates(pick, last)
+    beaters = [r for r in viable if dominates(r, last)]
+    cheapest = min(beaters, key=lambda r: (r.cost, r.option.label))
+    ranking = next(r for r in result.reasons if r.rule == "ranking").text
+    assert ranking.startswith(f"{first.option.label} has the most points ({first.score:g})")
+    verb = "beats" if len(beaters) == 1 else "beat"
+    assert (
+        f"Among the {len(beaters)} viable option{'s' if len(beaters) != 1 else ''} that {verb} {last.option.label}"
+        in ranking
+    )
+    assert f"within 10% of the cheapest of them ({cheapest.option.label}," in ranking
+    assert f"it has {pick.score:g} point" in ranking
+    assert cheapest.cost <= pick.cost <= cheapest.cost * 1.1  # "within 10%" holds
+
+
 # ----------------------------------------------------------------------------------------------- optimize_for
 def _objective_best(group: list[Any], objective: str) -> Any:
     """The documented choice among options of equal points, computed here from the figures alone."""

@@ -85,6 +85,9 @@ class RankedOption:
     breakdown_usd: dict[str, float] = field(default_factory=dict)
     replicas: float | None = None
     dominated_by: str | None = None  # a viable option of the same deployment kind at least as good on every axis
+    # On the pick only: the options it replaced, in order, each beaten on every axis by the next (the first had the
+    # most points and was the best of them by the objective).
+    replaced: tuple[str, ...] = ()
     _figures: tuple[float, float, float, float] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -622,7 +625,12 @@ class _Engine:
         if pick is None:
             return None
         objective = self.scenario.optimize_for
-        peers = [r for r in result.options if r.viable and r.score == pick.score]
+        viable = [r for r in result.options if r.viable]
+        if pick.replaced:  # the objective chose among the options that beat the last one replaced, on every axis
+            last = next(r for r in viable if r.option.label == pick.replaced[-1])
+            peers = [r for r in viable if dominates(r, last)]
+        else:
+            peers = [r for r in viable if r.score == pick.score]
         cheapest = min(peers, key=lambda r: (r.cost, r.option.label)) if peers else pick
         how = {
             "balanced": f"the best quality score ({pick.option.quality_score:g}) within 10% of the cheapest of them "
@@ -633,19 +641,28 @@ class _Engine:
             "latency": "the fastest p95 first token among them",
             "quality": "the best quality score among them",
         }[objective]
-        text = ""
-        beaten = [
-            r for r in result.options if r.viable and r.dominated_by == pick.option.label and r.score > pick.score
-        ]
-        if beaten:
-            first = max(beaten, key=lambda r: (r.score, -r.cost))
+        count = f"{len(peers)} viable option{'s' if len(peers) != 1 else ''}"
+        if not pick.replaced:
+            text = f"Among the {count} with {pick.score:g} point{'s' if pick.score != 1 else ''}, "
+            text += f"{pick.option.label} is {how} (optimize_for: {objective})."
+        else:
+            first = next(r for r in viable if r.option.label == pick.replaced[0])
             text = (
-                f"{first.option.label} has the most points ({first.score:g}), but {pick.option.label}, deployed the "
-                "same way, costs no more, starts and finishes no later and scores no lower on quality, and is better "
-                "on at least one of these: an option beaten on every axis is never the pick. "
+                f"{first.option.label} has the most points ({first.score:g}) and is the best of them by "
+                f"optimize_for ({objective}), but another option deployed the same way costs no more, starts and "
+                "finishes no later and scores no lower on quality, and is better on at least one of these: an option "
+                "beaten on every axis is never the pick. "
             )
-        text += f"Among the {len(peers)} viable option{'s' if len(peers) != 1 else ''} with {pick.score:g} points, "
-        text += f"{pick.option.label} is {how} (optimize_for: {objective})."
+            if len(pick.replaced) > 1:
+                steps = len(pick.replaced) - 1
+                text += (
+                    f"The best of those was beaten the same way in turn ({steps} more step{'s' if steps > 1 else ''}). "
+                )
+            verb = "beats" if len(peers) == 1 else "beat"
+            text += (
+                f"Among the {count} that {verb} {last.option.label} so, {pick.option.label} is {how} "
+                f"(optimize_for: {objective}); it has {pick.score:g} point{'s' if pick.score != 1 else ''}."
+            )
         return Reason(
             "ranking",
             objective,
@@ -1091,12 +1108,15 @@ def _choose(ranked: list[RankedOption], optimize_for: str, mark_all: bool = True
         return str(viable[found[order[0]]].option.label)
 
     for r in viable:
-        r.dominated_by = None
+        r.dominated_by, r.replaced = None, ()
     top = max(r.score for r in viable)
     pick = _best([r for r in viable if r.score == top], optimize_for)
+    replaced: list[str] = []
     while (found := beaters(index[id(pick)])).size:
         pick.dominated_by = cheapest_label(found)
+        replaced.append(pick.option.label)
         pick = _best([viable[i] for i in found], optimize_for)
+    pick.replaced = tuple(replaced)
     if mark_all:
         for j, r in enumerate(viable):
             if r is not pick and (found := beaters(j)).size:
