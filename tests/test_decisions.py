@@ -510,3 +510,21 @@ def test_an_open_task_without_labelled_data_leans_further_to_a_large_model() -> 
     without = decided(SUPPORT, {"task": "creative_writing"})
     with_data = decided(SUPPORT, {"task": "creative_writing", "domain_data": True})
     assert without.scores["llm"] == with_data.scores["llm"] + 1
+
+
+def test_a_hybrid_answers_at_its_large_sides_tier_only_as_far_as_its_blended_score_reaches() -> None:
+    """A frontier model behind a router that keeps most requests on a basic one: when random routing keeps too little
+    of the large model's quality, the pair is not counted as frontier (the quality bar reads its tier)."""
+    from advisor.engine.quality import TIER_BASE, WITHIN_TIER, tier_reached
+
+    s = scenario(SUPPORT)
+    engine = _Engine(s, default_catalog(), default_catalog().rules)
+    singles = {o.label: o for o in engine.singles(s, s.workloads[0])}
+    small, large = singles["groq/gemma2-9b-it"], singles["groq/llama-3.3-70b-versatile"]
+    assert (small.capability, large.capability) == ("basic", "frontier")
+    kept = hybrid_option(small, large, 0.8, "router", (0.95, 1.0))
+    assert kept.quality_score == pytest.approx(large.quality_score * 0.95, abs=0.05)  # type: ignore[operator]
+    assert kept.capability == "frontier"
+    weak = hybrid_option(small, large, 0.8, "router", (0.6, 0.9))
+    assert weak.quality_score is not None and weak.quality_score < TIER_BASE["frontier"] - WITHIN_TIER
+    assert weak.capability == tier_reached(weak.quality_score) == "standard"

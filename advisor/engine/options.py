@@ -26,7 +26,7 @@ from advisor.engine.cost import (
     self_hosted_cost,
 )
 from advisor.engine.fit import GB, QUANT_PREFERENCE, Deployment, best_quant, engine_name, make_deployment
-from advisor.engine.quality import quality_table, tier_quality
+from advisor.engine.quality import quality_table, tier_quality, tier_reached
 from advisor.errors import AdvisorError
 from advisor.schema.vocabulary import BAND_NAMES, QUALITY_RANK, DeploymentKind, Kind, size_class_of
 
@@ -187,6 +187,13 @@ def deployment_kind(profile: HardwareProfile, scenario: Scenario) -> DeploymentK
     return "self_hosted"
 
 
+def api_capability(note: ApiModelNote, catalog: Catalog) -> str:
+    """The tier an API model is ranked at: the open weights' tier when it serves weights the catalog has (the same
+    model, with the same benchmark scores), else the note's own. Listings show this one."""
+    weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
+    return weights.capability_hint if weights else note.capability_tier
+
+
 def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "standard") -> list[Option]:
     """One option per curated API model, priced by genai-prices for the workload's token shape, and one more for each
     other reasoning setting a reasoning model's note describes (minimal effort, thinking off). A reasoning model's
@@ -216,7 +223,7 @@ def api_options(workload: Workload, catalog: Catalog, variant: PriceVariant = "s
                 setting.variant.capability_tier, "its benchmark scores were published with reasoning on"
             )
         weights = catalog.models.get(note.open_weight_model) if note.open_weight_model else None
-        capability = weights.capability_hint if weights else note.capability_tier
+        capability = api_capability(note, catalog)
         # A variant's benchmark scores are not published: its tier stands alone (no MMLU tie-break either).
         mmlu = _mmlu(note.benchmarks) if weights is None else weights.score("mmlu")
         if setting.variant is not None:
@@ -688,7 +695,10 @@ def _hybrid_option(small: Option, large: Option, small_share: float, pattern: st
         hardware=small.hardware or large.hardware,
         quant=small.quant,
         label=f"{pattern}: {small.label} keeps {small_share:.0%}, {large.label} the rest",
-        capability=large.capability,
+        # The large side's tier only as far as the blended score reaches it (see advisor.engine.quality).
+        capability=large.capability
+        if quality is None or QUALITY_RANK[tier_reached(quality)] >= QUALITY_RANK[large.capability]
+        else tier_reached(quality),
         context_tokens=min(small.context_tokens, large.context_tokens),
         fits=small.fits and large.fits,
         memory_gb=small.memory_gb,

@@ -8,8 +8,10 @@
   those scores gets the tier base alone, and its basis says so.
 
 The benchmark scores are the catalog's own (model cards and providers' pages, each with its source). An API model
-that serves open weights uses the weights' scores. A hybrid's score is its large side's times the mid-point of the
-routing range (random routing to an oracle router) the task's routing figures give, never below its small side's.
+that serves open weights uses the weights' scores. A hybrid's score is its large side's times what random routing
+keeps at its share (the floor of the routing range the task's routing figures give; a real router should do
+better), never below its small side's. A hybrid's tier is the large side's only when that score reaches the tier's
+range (`tier_reached`): a router keeping most requests on a standard model does not answer at frontier level.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ TASK_BENCHMARKS: dict[str, tuple[str, ...]] = {
 class Quality:
     score: float
     basis: str
+
+
+def tier_reached(score: float) -> str:
+    """The highest tier whose range (its base minus the within-tier span, and up) holds `score`."""
+    reached = [tier for tier, base in TIER_BASE.items() if score >= base - WITHIN_TIER]
+    return reached[-1] if reached else "basic"
 
 
 def tier_quality(tier: str, why: str) -> Quality:

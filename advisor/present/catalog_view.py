@@ -21,6 +21,7 @@ from advisor.engine.fit import (
     fit_deployment,
     make_deployment,
 )
+from advisor.engine.options import api_capability
 from advisor.errors import FitError, UnknownIdError
 from advisor.present.words import gb, plain
 from advisor.schema.catalog import RENT_CLASSES, ApiModelNote, HardwareProfile, Rent, RentClass
@@ -222,7 +223,7 @@ def with_details(kind: str, rows: Iterable[Row], catalog: Catalog) -> list[Row]:
             detailed.append(
                 {
                     **row,
-                    "capability_tier": note.capability_tier if note else None,
+                    "capability_tier": api_capability(note, catalog) if note else None,
                     "size_class": note.size_class.upper() if note else None,
                     "latency_basis": (
                         latency_basis(note, api_measured(catalog.measurements, f"{note.provider}/{note.model}"))
