@@ -61,6 +61,19 @@ def test_total_is_weights_plus_kv_plus_overhead_and_fits_against_usable_memory(c
     assert two_a100.fits and two_a100.available_gb == 160
 
 
+def test_llama_cpp_splits_layers_across_cards_for_memory_not_speed(catalog) -> None:
+    """llama.cpp's default multi-GPU mode puts whole layers on each card: a token passes through them in turn, so
+    three cards hold more but one stream decodes and reads a prompt no faster. vLLM splits each layer (tensor
+    parallel) and its all-reduces are paid on top of the shared work."""
+    one = estimate_fit("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M", 4096, catalog=catalog)
+    three = estimate_fit("llama-3.1-8b-instruct", "rtx-4090", "Q4_K_M", 4096, count=3, catalog=catalog)
+    assert three.engine == one.engine == "llama.cpp" and three.available_gb == 3 * one.available_gb
+    assert three.tokens_per_s == one.tokens_per_s and three.first_token_ms == one.first_token_ms
+    tp_one = estimate_fit("llama-3.1-70b-instruct", "h100", "FP8", 4096, count=2, catalog=catalog)
+    tp_four = estimate_fit("llama-3.1-70b-instruct", "h100", "FP8", 4096, count=4, catalog=catalog)
+    assert tp_four.engine == "vllm" and tp_four.tokens_per_s["expected"] > tp_one.tokens_per_s["expected"]
+
+
 def test_decode_speed_from_bandwidth(catalog) -> None:
     # Memory-bound decode: bytes per token / (1008 GB/s x 0.85) + 1.5 ms per token, expected band (GeForce llama.cpp
     # decode refitted on the fit rows of catalog/validation/measurements.yaml).

@@ -312,6 +312,12 @@ def make_deployment(
     prefill_eff = engine_compute_band(
         (own and own.prefill_compute) or efficiency.prefill_compute, engine_id, quant, hardware_obj, cat
     )
+    # Devices a token's work is spread over at once. The batching engines split every layer across the cards
+    # (tensor parallel, paying its all-reduces: tp_comm_s). llama.cpp's default splits the layers between them
+    # (--split-mode layer): a token passes through the cards one after the other, so the cards add memory, not
+    # speed. On one A100 80GB PCIe llama-bench read a 512-token prompt (Code Llama 7B F16) at 8,668 tokens/s, on
+    # eight 8,381 (https://github.com/ggml-org/llama.cpp/pull/6017, comment of 2024-03-12).
+    lanes = count if serving is not None and serving.tp_allreduce_ms is not None else 1
     moe: dict[str, float] = {}
     if model_obj.is_moe and model_obj.experts and model_obj.experts_active:
         # params = shared + experts; active = shared + experts x k/E  ->  experts = (params - active) / (1 - k/E)
@@ -331,8 +337,8 @@ def make_deployment(
         weights_read_per_token=total_bytes * active_share,
         prefill_params=prefill_params,
         kv_bytes_per_element=kv_bytes,
-        bandwidth_bps=hardware_obj.memory_bandwidth_gbs * GB * count,
-        peak_flops=_peak_flops(hardware_obj, quant, cat) * 1e12 * count,
+        bandwidth_bps=hardware_obj.memory_bandwidth_gbs * GB * lanes,
+        peak_flops=_peak_flops(hardware_obj, quant, cat) * 1e12 * lanes,
         usable_memory_bytes=hardware_obj.usable_memory_gb * memory_fraction * GB * count,
         decode_eff=(own and own.decode_bandwidth) or efficiency.decode_bandwidth,
         prefill_eff=prefill_eff,
@@ -347,7 +353,7 @@ def make_deployment(
         per_sequence_step_ms=serving.per_sequence_step_ms if serving else None,
         tp_allreduce_ms=serving.tp_allreduce_ms if serving else None,
         interconnect_bps=cat.efficiency.interconnect_gbs.get(hardware_obj.id, 0.0) * GB,
-        attention_peak_flops=hardware_obj.fp16_tflops * 1e12 * count,
+        attention_peak_flops=hardware_obj.fp16_tflops * 1e12 * lanes,
         **moe,
     )
     if deployment.measured:
@@ -444,6 +450,8 @@ def estimate_fit(
         raise FitError(f"context: must be >= 1, got {context_tokens}")
     if concurrency < 1:
         raise FitError(f"concurrency: must be >= 1, got {concurrency}")
+    if prompt_tokens is not None and not 1 <= prompt_tokens <= context_tokens:
+        raise FitError(f"prompt: must be between 1 and the context ({context_tokens:,} tokens), got {prompt_tokens:,}")
     deployment = make_deployment(model, hardware, quant, count, catalog or default_catalog(), engine=engine)
     window = deployment.model.context_tokens
     if context_tokens > window:
