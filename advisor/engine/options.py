@@ -683,9 +683,10 @@ def _hybrid_option(small: Option, large: Option, small_share: float, pattern: st
         # promise that it will reach the oracle's figure.
         floor = min(routing[0], 1.0)
         quality = round(max(large.quality_score * floor, small.quality_score or 0.0), 1)
+        above = " of the large model's quality: the small one is right on some prompts it gets wrong"
         basis = (
             f"{large.label}'s {large.quality_score:g} x {floor:.0%} (random routing at this share; a perfect router "
-            f"would keep {routing[1]:.0%})"
+            f"would keep {routing[1]:.0%}{above if routing[1] > 1 else ''})"
         )
     return Option(
         kind="hybrid",
