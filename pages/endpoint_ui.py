@@ -37,10 +37,10 @@ def server_endpoint() -> ConfiguredEndpoint | None:
     return configured_endpoint(os.environ, app_secrets())
 
 
-def scrubber() -> Scrubber:
-    """Blanks out the app's own secrets in anything a server sends back."""
+def scrubber(*typed: str) -> Scrubber:
+    """Blanks out the app's own secrets in anything a server sends back, and the `typed` ones (a visitor's key)."""
     server = server_endpoint()
-    return Scrubber([*([server.key] if server else []), *secret_values(app_secrets())])
+    return Scrubber([*([server.key] if server else []), *secret_values(app_secrets()), *typed])
 
 
 def apply_preset(prefix: str) -> None:

@@ -23,7 +23,7 @@ from advisor.errors import AdvisorError
 from advisor.lab import LabResult, LabSettings, make_router, parse_prompts, router_names, run_lab, sample_prompts
 from advisor.lab.curve import curve_figure
 from advisor.lab.split import measured_input_tokens, use_split
-from advisor.present.words import plain
+from advisor.present.words import plain, plural
 from advisor.runners import Runner, RunnerError, make_runner
 from advisor.runners.endpoints import (
     KEY_NAME,
@@ -128,17 +128,23 @@ def prompt_table(result: LabResult, scrub: Scrubber) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def failure_line(result: LabResult, scrub: Scrubber) -> str:
+    """One line: which prompts failed (left out of the totals) and the first failure's cause, as text."""
+    failed = result.failed
+    verb = "failed and is" if len(failed) == 1 else "failed and are"
+    first = next(p.error or "" for p in result.prompts if p.status == "failed")
+    return plain(f"{plural(len(failed), 'prompt')} {verb} left out of the totals: {', '.join(failed)}. {scrub(first)}")
+
+
 def show(result: LabResult, scrub: Scrubber) -> None:
     costs, latency, quality = result.costs(), result.latency(), result.quality()
     per = costs["per_1000_requests_usd"]
     if result.cancelled:
-        st.warning(f"Cancelled: {len(result.finished)} prompts finished; {len(result.not_run)} did not run.")
-    if result.failed:
-        st.error(
-            plain(f"{len(result.failed)} prompt(s) failed and are left out of the totals: {', '.join(result.failed)}. ")
-            + plain(next(p.error or "" for p in result.prompts if p.status == "failed")),
-            icon=":material/error:",
+        st.warning(
+            f"Cancelled: {plural(len(result.finished), 'prompt')} finished; {len(result.not_run):,} did not run."
         )
+    if result.failed:
+        st.error(failure_line(result, scrub), icon=":material/error:")
     a, b, c, d = st.columns(4)
     a.metric("Kept on the small model", share(result.small_share), help="The routed share, over finished prompts.")
     b.metric("Escalated", share(result.escalation_share))
@@ -146,7 +152,7 @@ def show(result: LabResult, scrub: Scrubber) -> None:
     d.metric("Quality vs the large model", share(quality["quality_vs_large"]))
     st.caption(
         plain(
-            f"{result.router_label}; {len(result.finished)} of {len(result.prompts)} prompts finished in "
+            f"{result.router_label}; {len(result.finished):,} of {plural(len(result.prompts), 'prompt')} finished in "
             f"{result.elapsed_s:,.1f} s (routing overhead {result.overhead_ms_per_prompt:,.2f} ms a prompt)."
         )
     )
@@ -204,7 +210,7 @@ with left:
             except AdvisorError as e:
                 st.error(plain(str(e)), icon=":material/error:")
             else:
-                st.caption(plain(f"{upload.name}: {len(prompts)} prompts."))
+                st.caption(plain(f"{upload.name}: {plural(len(prompts), 'prompt')}."))
     else:
         prompts = sample_prompts()
     workload_name = st.selectbox("Workload", names, key="lab_workload")
@@ -267,7 +273,7 @@ if run and not running:
         large = large_runner(api_model, base, typed_key)
         router = make_router(router_name, **options)
     except AdvisorError as e:
-        st.error(plain(str(e)), icon=":material/error:")
+        st.error(plain(scrubber(typed_key)(str(e))), icon=":material/error:")
     else:
         job = Job(workload_name)
         st.session_state[JOB_KEY] = job
@@ -285,13 +291,14 @@ if running and job is not None and job.thread is not None:
     collect(job)
     st.rerun()
 
+scrub = scrubber(typed_key)  # the runner scrubs the key from its messages; this also covers anything else shown
 if error := st.session_state.pop("lab_error", None):
-    st.error(plain(error), icon=":material/error:")
+    st.error(plain(scrub(error)), icon=":material/error:")
 stored = st.session_state.get(RESULT_KEY)
 if stored is not None:
     measured_for, result = stored
     st.divider()
-    show(result, scrubber())
+    show(result, scrub)
     mean, longest = measured_input_tokens(result)
     with_tokens = st.checkbox(
         f"Also use the prompts' size: {mean:,} tokens in on average (the longest {longest:,})",

@@ -7,6 +7,9 @@ the visitor changes reaches the store unless they press Save.
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -68,8 +71,20 @@ def _app_root(url: str) -> str:
     if not url:
         return DEFAULT_BASE
     page = url.rstrip("/").rsplit("/", 1)
-    known = {"questionnaire", "recommendation", "costs", "catalog", "live_compare", "saved_scenarios"}
-    return page[0] if len(page) == 2 and page[1] in known and "//" in page[0] else url.rstrip("/")
+    return page[0] if len(page) == 2 and page[1] in page_paths() and "//" in page[0] else url.rstrip("/")
+
+
+@functools.cache
+def page_paths() -> frozenset[str]:
+    """The URL paths of the app's pages, from the page files that exist: each file in pages/ whose first statement
+    runs the entrypoint guard (pages/__init__.py) is a page, and st.Page names its path after the file."""
+    guard = re.compile(r"^require_entrypoint\(\)\s*$", re.MULTILINE)
+    folder = Path(__file__).resolve().parent
+    return frozenset(
+        path.stem
+        for path in folder.glob("*.py")
+        if not path.stem.startswith("_") and guard.search(path.read_text(encoding="utf-8"))
+    )
 
 
 def link_to(saved_id: str, version: int | None = None) -> str:
@@ -155,7 +170,8 @@ def open_store_or_error() -> ScenarioStore | None:
 def _save(prefix: str) -> None:
     """on_click of Save: runs before the page, so the sidebar and the address bar show the saved scenario at once."""
     scenario = current_scenario()
-    name = st.session_state.get(f"{prefix}_save_name", scenario.name)
+    typed = st.session_state.get(f"{prefix}_save_name")  # the box is on the page that holds this button
+    name = typed if isinstance(typed, str) else _typed_name(prefix, scenario)
     try:
         store = default_store()
         result: Any = recommendation_for(scenario).to_dict()
@@ -174,12 +190,34 @@ def _save(prefix: str) -> None:
     )
 
 
+def _held_key(prefix: str) -> str:
+    return f"{prefix}_save_held"
+
+
+def _typed_name(prefix: str, scenario: Scenario) -> str:
+    """The "Save as" name for `scenario`: what was typed for it, else its own name.
+
+    Kept under a key that is not the widget's (`<prefix>_save_held`: (scenario name, typed name)), because Streamlit
+    drops a widget's key on every run of another page; the widget is seeded from it on each run."""
+    held = st.session_state.get(_held_key(prefix))
+    if isinstance(held, tuple) and len(held) == 2 and held[0] == scenario.name and isinstance(held[1], str):
+        return held[1]
+    return scenario.name
+
+
+def _keep_name(prefix: str) -> None:
+    """on_change of "Save as": remember the typed name for the scenario it was typed for."""
+    typed = st.session_state.get(f"{prefix}_save_name")
+    st.session_state[_held_key(prefix)] = (current_scenario().name, typed if isinstance(typed, str) else "")
+
+
 def save_control(scenario: Scenario, prefix: str) -> None:
-    """A "Save" popover: a name (the scenario's by default) and a button; then its short link."""
-    name_key, seen_key = f"{prefix}_save_name", f"{prefix}_save_for"
-    if st.session_state.get(seen_key) != scenario.name:
-        st.session_state[seen_key] = scenario.name
-        st.session_state[name_key] = scenario.name
+    """A "Save" popover: a name (the scenario's by default, or what was typed for it) and a button; then its short
+    link."""
+    name_key = f"{prefix}_save_name"
+    name = _typed_name(prefix, scenario)
+    st.session_state[_held_key(prefix)] = (scenario.name, name)
+    st.session_state[name_key] = name  # seeded each run: the widget's own key does not survive a visit elsewhere
     message = st.session_state.get(f"{prefix}_save_message")
     if message and message[3] != scenario.model_dump_json():
         message = None  # about another scenario, or this one before it changed
@@ -188,6 +226,8 @@ def save_control(scenario: Scenario, prefix: str) -> None:
             "Save as",
             key=name_key,
             max_chars=200,
+            on_change=_keep_name,
+            args=(prefix,),
             help="Saving again under the same name adds a version and keeps the earlier ones.",
         )
         st.button("Save", key=f"{prefix}_save", on_click=_save, args=(prefix,), type="primary", width="stretch")

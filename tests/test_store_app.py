@@ -171,3 +171,57 @@ def test_a_damaged_store_is_one_line_on_the_page(isolated_home) -> None:  # type
     at.button(key="rec_save").click()
     rerun(at)
     assert any("the file is damaged" in str(e.value) for e in at.error)
+
+
+def test_save_after_editing_the_scenario_elsewhere_keeps_the_name_and_adds_a_version() -> None:
+    at = open_app("recommendation")
+    assert at.text_input(key="rec_save_name").value == "Shoe store AI"
+    at.button(key="rec_save").click()
+    rerun(at)
+    assert "Saved as Shoe store AI, version 1." in [str(s.value) for s in at.success]
+    # Another page runs without the Save box: Streamlit drops the widget's key meanwhile.
+    at.switch_page("pages/questionnaire.py")
+    rerun(at)
+    at.number_input(key="q_w0_requests_per_day").set_value(123_456.0)
+    at.button(key="q_submit").click()
+    rerun(at)
+    at.switch_page("pages/recommendation.py")
+    rerun(at)
+    assert at.text_input(key="rec_save_name").value == "Shoe store AI"
+    at.button(key="rec_save").click()
+    rerun(at)
+    assert not at.error
+    assert "Saved as Shoe store AI, version 2." in [str(s.value) for s in at.success]
+    assert [v.version for v in default_store().history("Shoe store AI")] == [2, 1]
+
+
+def test_a_typed_save_name_survives_a_visit_to_another_page() -> None:
+    at = open_app("costs")
+    at.text_input(key="costs_save_name").input("Shoe store, Q3 draft")
+    rerun(at)
+    at.switch_page("pages/catalog.py")
+    rerun(at)
+    at.switch_page("pages/costs.py")
+    rerun(at)
+    assert at.text_input(key="costs_save_name").value == "Shoe store, Q3 draft"
+    at.button(key="costs_save").click()
+    rerun(at)
+    assert "Saved as Shoe store, Q3 draft, version 1." in [str(s.value) for s in at.success]
+
+
+def test_every_page_of_the_app_shares_a_link_under_its_own_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import types
+    from pathlib import Path
+
+    from pages import store_ui
+    from tests.apptest import ENTRYPOINT
+
+    navigation = set(re.findall(r'st\.Page\("pages/(\w+)\.py"', Path(ENTRYPOINT).read_text(encoding="utf-8")))
+    assert "hybrid_lab" in navigation and store_ui.page_paths() == navigation  # no page missing, no helper counted
+    for page in sorted(navigation):
+        for seen in (f"http://127.0.0.1:8611/{page}", f"http://127.0.0.1:8611/{page}/"):
+            assert store_ui._app_root(seen) == "http://127.0.0.1:8611"
+            monkeypatch.setattr(store_ui, "st", types.SimpleNamespace(context=types.SimpleNamespace(url=seen)))
+            assert store_ui.page_base() == f"http://127.0.0.1:8611/{page}"  # then ?scenario=..., no stray slash
+    assert store_ui._app_root("http://127.0.0.1:8611/sub/path") == "http://127.0.0.1:8611/sub/path"

@@ -85,6 +85,11 @@ def run_hybrid_command(args: argparse.Namespace) -> int:
     return 0 if result.finished else 1
 
 
+def _count(n: int, word: str) -> str:
+    """'1 prompt', '3 prompts' (advisor.present.words.plural sits above this layer)."""
+    return f"{n:,} {word if n == 1 else word + 's'}"
+
+
 def _money(value: float | None) -> str:
     return "-" if value is None else f"${value:,.4f}"
 
@@ -104,8 +109,8 @@ def result_table(result: LabResult) -> str:
     costs, latency, quality = result.costs(), result.latency(), result.quality()
     per = costs["per_1000_requests_usd"]
     lines = [
-        f"Hybrid lab: {result.router_label} ({result.pattern}), {len(result.prompts)} prompts, "
-        f"{len(result.finished)} finished",
+        f"Hybrid lab: {result.router_label} ({result.pattern}), {_count(len(result.prompts), 'prompt')}, "
+        f"{len(result.finished):,} finished",
         f"  small: {result.small_model}",
         f"  large: {result.large_model}",
         f"  routed share (small): {_percent(result.small_share)}   escalated: {_percent(result.escalation_share)}"
@@ -119,7 +124,7 @@ def result_table(result: LabResult) -> str:
     ]
     if quality["scored_prompts"]:
         lines.append(
-            f"  quality ({quality['scored_prompts']} prompts with an expected answer): hybrid "
+            f"  quality ({_count(quality['scored_prompts'], 'prompt')} with an expected answer): hybrid "
             f"{_percent(quality['hybrid_accuracy'])} | all small {_percent(quality['all_small_accuracy'])} | "
             f"all large {_percent(quality['all_large_accuracy'])} | vs large {_percent(quality['quality_vs_large'])}"
         )

@@ -79,22 +79,29 @@ class PromptResult:
 
     @property
     def status(self) -> str:
-        """ok: the hybrid's answer exists; failed: the model that had to answer failed; not_run: cancelled first."""
+        """ok: every model call made for this prompt answered; failed: one of them failed, be it the hybrid's answer
+        or the large model's reference answer on a kept prompt (the all-large figures cannot count a prompt without
+        it, so no total does); not_run: cancelled first."""
         if self.small is None or self.decision is None:
             return "not_run"
-        if not self.escalated:
-            return "ok" if self.small.ok else "failed"
-        if self.large is None:
+        if self.escalated and self.large is None:
             return "not_run"
-        return "ok" if self.large.ok else "failed"
+        return "failed" if self._failures() else "ok"
+
+    def _failures(self) -> list[str]:
+        failures = []
+        if self.small is not None and not self.small.ok:
+            failures.append(f"small model: {self.small.error}")
+        if self.large is not None and not self.large.ok:
+            failures.append(f"large model: {self.large.error}")
+        return failures
 
     @property
     def error(self) -> str | None:
+        """What failed, 'small model: ...; large model: ...' in one line (the runners' messages carry no key)."""
         if self.status != "failed":
             return None
-        if not self.escalated and self.small is not None:
-            return f"small model: {self.small.error}"
-        return f"large model: {self.large.error if self.large is not None else 'did not run'}"
+        return "; ".join(self._failures())
 
     @property
     def hybrid_answer(self) -> Measurement | None:
