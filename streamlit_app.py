@@ -8,7 +8,7 @@ from advisor.data.examples import default_scenario
 from advisor.data.prices import genai_prices_version
 from advisor.data.share import QUERY_KEY, decode_scenario, encode_scenario
 from advisor.errors import ScenarioError
-from advisor.present.words import plain
+from advisor.present.words import plain, plural
 from advisor.schema.scenario import Scenario
 from pages import current_scenario, entrypoint_active, set_scenario
 from pages.store_ui import apply_short_link, keep_short_link, page_base, saved_box
@@ -57,7 +57,7 @@ if not keep_short_link(scenario) and st.query_params.get(QUERY_KEY) != share_val
 with st.sidebar:
     st.markdown("## :material/balance: Rightsize")
     st.caption("Small model or large, on your own hardware or behind an API — and what it costs per month.")
-    st.markdown(f"**Scenario:** {plain(scenario.name)}  \n{len(scenario.workloads)} workload(s)")
+    st.markdown(f"**Scenario:** {plain(scenario.name)}  \n{plural(len(scenario.workloads), 'workload')}")
     with st.expander("Share this scenario", icon=":material/link:"):
         base = page_base()
         st.code(f"{base}?{QUERY_KEY}={share_value}", language=None, wrap_lines=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.errors import AdvisorError
+from advisor.present.words import money, per_day, plural
 from advisor.schema.vocabulary import REASONING_EFFORTS
 
 if TYPE_CHECKING:
@@ -192,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--version", type=_positive_int, metavar="N", help="with --id: that version (default: latest)")
     report.add_argument("-o", "--output", required=True, metavar="PATH", help="report file: .html, .pdf, .xlsx or .csv")
     report.add_argument(
-        "--format", choices=("html", "pdf", "xlsx", "csv"), default=None, help="format (default: from PATH's suffix)"
+        "--format",
+        choices=("html", "pdf", "xlsx", "csv"),
+        default=None,
+        help="format (default: from PATH's suffix); must match PATH's suffix when it has one of the above",
     )
     report.add_argument("--prepared-for", default="", metavar="TEXT", help="who the report is for (on the cover)")
     report.add_argument("--prepared-by", default="", metavar="TEXT", help="who prepared it (on the cover)")
@@ -317,6 +321,7 @@ def cmd_catalog(args: argparse.Namespace) -> None:
 
 
 def _api_model_rows(catalog: Catalog, show_all: bool, search: str | None) -> list[dict[str, Any]]:
+    from advisor.engine.options import api_capability
     from advisor.present.catalog_view import catalog_rows, reasoning_settings_text
 
     rows = catalog_rows("api-models", catalog, search=None)
@@ -331,7 +336,7 @@ def _api_model_rows(catalog: Catalog, show_all: bool, search: str | None) -> lis
                 "provider": row["provider"],
                 "model": row["model"],
                 "size_class": note.size_class if note else None,
-                "capability": note.capability_tier if note else None,
+                "capability": api_capability(note, catalog) if note else None,
                 "context_tokens": note.context_tokens if note else row["context_window"],
                 "input_usd_per_mtok": row["input_usd_per_mtok"],
                 "cached_input_usd_per_mtok": row["cached_input_usd_per_mtok"],
@@ -375,8 +380,8 @@ def cmd_fit(args: argparse.Namespace) -> None:
             for r in results
         ]
         header = (
-            f"Open-weight models that fit {catalog.hardware_profile(args.hardware).name} at {args.context:,} "
-            f"tokens of context x {args.concurrency} sequence(s), best first:\n"
+            f"Open-weight models that fit {catalog.hardware_profile(args.hardware).name} at "
+            f"{plural(args.context, 'token')} of context x {plural(args.concurrency, 'sequence')}, best first:\n"
         )
         _emit([r.to_dict() for r in results], args.format, header + _render_table(rows))
         return
@@ -415,7 +420,7 @@ def _fit_table(result: Any, engine: str) -> str:
     verdict = "FITS" if result.fits else "DOES NOT FIT"
     lines = [
         f"{result.model} {result.quant}, {engine} on {result.count}x {result.hardware}: {verdict}",
-        f"  context {result.context_tokens:,} tokens x {result.concurrency} sequence(s), "
+        f"  context {plural(result.context_tokens, 'token')} x {plural(result.concurrency, 'sequence')}, "
         f"prompt {result.prompt_tokens:,}",
         "",
         "  memory (GB)",
@@ -438,7 +443,12 @@ def _fit_table(result: Any, engine: str) -> str:
         "",
         f"  decode tokens/s   low {tps['low']:8.1f}   expected {tps['expected']:8.1f}   high {tps['high']:8.1f}",
         f"  first token ms    low {ftm['low']:8.1f}   expected {ftm['expected']:8.1f}   high {ftm['high']:8.1f}",
-        f"  basis: {result.basis}",
+        f"  basis: {result.basis}"
+        + (
+            "; speeds as if the whole model fitted (the part that does not fit would be far slower)"
+            if not result.fits
+            else ""
+        ),
     ]
     return "\n".join(lines)
 
@@ -474,8 +484,8 @@ def cmd_cost(args: argparse.Namespace) -> None:
         results.append({"workload": workload.name, "options": records})
         chosen = " (self-hosted on the cheapest fitting hardware)" if not scenario.hardware.profile else ""
         title = (
-            f"[{index}] {workload.name}: {workload.task}, {workload.requests_per_day:,.0f} requests/day, "
-            f"{workload.input_tokens:,} in / {workload.output_tokens:,} out tokens{chosen}"
+            f"[{index}] {workload.name}: {workload.task}, {per_day(workload.requests_per_day)}, "
+            f"tokens {workload.input_tokens:,} in / {workload.output_tokens:,} out{chosen}"
         )
         shown = frame.head(args.top)[COST_COLUMNS].to_dict(orient="records")
         tables.append(title + "\n" + _render_table(shown))
@@ -779,7 +789,7 @@ def cmd_store(args: argparse.Namespace) -> None:
             print(f"renamed {before.name!r} to {after.name!r} (id {after.id}; its link and history stay)")
         elif action == "delete":
             gone = store.delete(args.ref)
-            print(f"deleted {gone.name!r} and its {gone.versions} version(s)")
+            print(f"deleted {gone.name!r} and its {plural(gone.versions, 'version')}")
     finally:
         store.close()
 
@@ -800,7 +810,8 @@ def _store_measurements(args: argparse.Namespace) -> None:
         except OSError as e:
             raise AdvisorError(f"--output: cannot write {args.output} ({e.strerror or e})") from None
         count = text.count('"tokens_per_s"')
-        print(f"advisor: wrote {count} measurement(s) from {measurements_location()} to {args.output}", file=sys.stderr)
+        wrote = f"advisor: wrote {plural(count, 'measurement')} from {measurements_location()} to {args.output}"
+        print(wrote, file=sys.stderr)
         return
     found = list_measurements()
     rows = [
@@ -824,13 +835,16 @@ def _saved_summary(opened: Any, link: str) -> str:
         f"  link: {link}",
     ]
     result = opened.result or {}
-    if isinstance(result.get("total_monthly_cost_usd"), int | float):
-        lines.append(f"  total per month: ${result['total_monthly_cost_usd']:,.2f}")
+    workloads = result.get("workloads", [])
+    if workloads and not any(w.get("pick") for w in workloads):
+        lines.append("  total per month: none (no option meets all constraints)")
+    elif isinstance(result.get("total_monthly_cost_usd"), int | float):
+        lines.append(f"  total per month: {money(result['total_monthly_cost_usd'])}")
     for workload in result.get("workloads", []):
         pick = workload.get("pick") or "no option meets all constraints"
         cost = workload.get("monthly_cost_usd")
-        money = f" - ${cost:,.2f}/month" if isinstance(cost, int | float) else ""
-        lines.append(f"  {workload.get('name')}: {workload.get('verdict', '?').upper()}, {pick}{money}")
+        shown = f" - {money(cost)}/month" if isinstance(cost, int | float) and workload.get("pick") else ""
+        lines.append(f"  {workload.get('name')}: {workload.get('verdict', '?').upper()}, {pick}{shown}")
     return "\n".join([*lines, "", opened.scenario_text.rstrip("\n")])
 
 

@@ -28,7 +28,7 @@ from advisor.present.charts import (
     volume_cost_figure,
 )
 from advisor.present.report import Names
-from advisor.present.words import WHERE_SHORT, plain, rule_title, volume_words
+from advisor.present.words import WHERE_SHORT, money, plain, plural, rule_title, volume_words
 from advisor.schema.scenario import Assumptions, Scenario, Workload
 from pages import (
     CHART_CONFIG,
@@ -39,7 +39,6 @@ from pages import (
     recommendation_for,
     require_entrypoint,
     set_scenario,
-    usd,
 )
 from pages.report_ui import report_buttons
 from pages.store_ui import save_control
@@ -170,7 +169,7 @@ def metric_card(label: str, value: str, caption: str, help_text: str | None = No
 
 
 def cost_range(ranked: RankedOption) -> str:
-    low, high = usd(ranked.monthly_usd["low"]), usd(ranked.monthly_usd["high"])
+    low, high = money(ranked.monthly_usd["low"]), money(ranked.monthly_usd["high"])
     return "" if low == high else f" · {low} to {high}"
 
 
@@ -196,7 +195,7 @@ def headline(result: WorkloadRecommendation, naming: Names) -> None:
             where = WHERE_SHORT[pick.option.deployment]
             metric_card(
                 "Pick · per month",
-                usd(pick.cost),
+                money(pick.cost),
                 f"{naming.option(pick.option)} · {pick.option.kind.upper()} {where}{cost_range(pick)}",
                 "The recommendation's first choice at these figures; low to high is the speed estimate's spread.",
             )
@@ -207,7 +206,7 @@ def headline(result: WorkloadRecommendation, naming: Names) -> None:
         else:
             metric_card(
                 f"Best on {side} · per month",
-                usd(other.cost),
+                money(other.cost),
                 f"{naming.option(other.option)}{cost_range(other)}",
                 "The best-ranked option on the other side of the API / own-hardware line.",
             )
@@ -255,20 +254,20 @@ def options_table(
     )
     if not frame["Excluded by"].any():
         frame = frame.drop(columns="Excluded by")
-    money = st.column_config.NumberColumn
+    number = st.column_config.NumberColumn
     st.dataframe(
         frame,
         hide_index=True,
         key="costs_options",
         column_config={
             "Option": st.column_config.TextColumn(width="large", pinned=True, help="Model, where it runs and on what."),
-            "Monthly": money(format="dollar", help="Expected monthly cost, USD."),
-            "Low": money(format="dollar", help="Monthly cost at the fast end of the speed estimate (fewer replicas)."),
-            "High": money(format="dollar", help="Monthly cost at the slow end of the speed estimate."),
-            "Per request": money(format="$%.5f", help="Expected monthly cost over the month's requests."),
-            "Replicas": money(format="%d", help="Own-hardware replicas needed at the peak rate; empty for APIs."),
-            "First token (ms)": money(format="%.0f", help="Estimated time to the first token, expected band."),
-            "Tokens/s": money(format="%.0f", help="Output tokens per second for one request, expected band."),
+            "Monthly": number(format="dollar", help="Expected monthly cost, USD."),
+            "Low": number(format="dollar", help="Monthly cost at the fast end of the speed estimate (fewer replicas)."),
+            "High": number(format="dollar", help="Monthly cost at the slow end of the speed estimate."),
+            "Per request": number(format="$%.5f", help="Expected monthly cost over the month's requests."),
+            "Replicas": number(format="%d", help="Own-hardware replicas needed at the peak rate; empty for APIs."),
+            "First token (ms)": number(format="%.0f", help="Estimated time to the first token, expected band."),
+            "Tokens/s": number(format="%.0f", help="Output tokens per second for one request, expected band."),
             "Basis": st.column_config.TextColumn(
                 help="Estimated: from the fit model · Measured: from a run on this hardware · "
                 "Published: the provider's figures."
@@ -308,7 +307,8 @@ with st.container(border=True):
             "Workload",
             workload_names,
             key=WORKLOAD_KEY,
-            help=f"Scenario **{plain(scenario.name)}** has {len(workload_names)} workload(s); each is costed alone.",
+            help=f"Scenario **{plain(scenario.name)}** has {plural(len(workload_names), 'workload')}; "
+            "each is costed alone.",
         )
     with top[1]:
         knob_widget(KNOBS[0], scenario, workload)

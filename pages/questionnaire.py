@@ -52,6 +52,7 @@ from advisor.present.words import (
     hardware_label,
     humanize,
     plain,
+    slug,
 )
 from advisor.schema.scenario import PRIVACY_MEANINGS, Assumptions, Constraints, HardwareChoice, Scenario, Workload
 from pages import catalog, current_scenario, require_entrypoint, set_scenario
@@ -502,7 +503,7 @@ with download:
     st.download_button(
         "Download scenario",
         data=scenario.to_yaml(),
-        file_name=f"{''.join(c if c.isalnum() else '-' for c in scenario.name.lower()).strip('-') or 'scenario'}.yaml",
+        file_name=f"{slug(scenario.name)}.yaml",
         mime="application/x-yaml",
         icon=":material/download:",
         key="q_download",

@@ -13,9 +13,9 @@ from advisor.engine.recommend import RankedOption, WorkloadRecommendation
 from advisor.errors import AdvisorError
 from advisor.present.charts import top_options, volume_cost_figure
 from advisor.present.pareto import pareto_figure
-from advisor.present.report import Names, change_text, effect_words
+from advisor.present.report import Names, change_text, effect_words, file_stem
 from advisor.present.text import headline, recommendation_markdown
-from advisor.present.words import WHERE_SHORT, humanize, plain, rule_title, volume_words
+from advisor.present.words import WHERE_SHORT, humanize, money, plain, plural, rule_title, volume_words
 from pages import (
     CHART_CONFIG,
     catalog,
@@ -25,7 +25,6 @@ from pages import (
     names,
     recommendation_for,
     require_entrypoint,
-    usd,
 )
 from pages.report_ui import report_buttons
 from pages.store_ui import save_control
@@ -123,8 +122,8 @@ def verdict_card(result: WorkloadRecommendation, naming: Names) -> None:
             color=VERDICT_COLOURS[result.verdict or ""],
         )
         low, high = pick.monthly_usd["low"], pick.monthly_usd["high"]
-        band = "" if usd(low) == usd(high) else f"{usd(low)} to {usd(high)}"
-        st.metric("Per month", usd(pick.cost), help=f"Expected; range {band}" if band else "Expected monthly cost.")
+        band = "" if money(low) == money(high) else f"{money(low)} to {money(high)}"
+        st.metric("Per month", money(pick.cost), help=f"Expected; range {band}" if band else "Expected monthly cost.")
         basis = ""
         if pick.option.basis == "measured":
             measured_where = "from this network" if pick.option.deployment == "api" else "on this hardware"
@@ -246,13 +245,18 @@ except AdvisorError as e:
 
 summary, actions = st.columns([3, 1], vertical_alignment="center")
 with summary:
-    st.metric(
-        "Total per month",
-        usd(recommendation.total_monthly_cost_usd),
-        help="The picks' expected monthly costs added up (USD).",
-    )
+    unmet = sum(1 for w in recommendation.workloads if w.pick is None)
+    if unmet == len(recommendation.workloads):
+        st.metric("Total per month", "—", help="No option meets all constraints, so there is nothing to cost.")
+    else:
+        left_out = f" It leaves out {plural(unmet, 'workload')} that no option fits." if unmet else ""
+        st.metric(
+            "Total per month",
+            money(recommendation.total_monthly_cost_usd),
+            help=f"The picks' expected monthly costs added up (USD).{left_out}",
+        )
 with actions:
-    stem = "".join(c if c.isalnum() else "-" for c in scenario.name.lower()).strip("-") or "scenario"
+    stem = file_stem(scenario)
     st.download_button(
         "Markdown report",
         recommendation_markdown(recommendation),

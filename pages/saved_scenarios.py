@@ -11,7 +11,7 @@ import streamlit as st
 from advisor.data.scenarios import saved_scenario
 from advisor.data.store import ScenarioStore, StoreError
 from advisor.errors import AdvisorError
-from advisor.present.words import plain
+from advisor.present.words import plain, plural
 from pages import require_entrypoint, set_scenario
 from pages.store_ui import link_to, open_store_or_error, remember
 
@@ -50,7 +50,7 @@ def delete(store: ScenarioStore, saved_id: str) -> None:
         return
     st.session_state.pop("saved_pick", None)
     st.session_state["saved_confirm"] = False
-    st.session_state[FLASH_KEY] = ("ok", f"Deleted {gone.name} and its {gone.versions} version(s).")
+    st.session_state[FLASH_KEY] = ("ok", f"Deleted {gone.name} and its {plural(gone.versions, 'version')}.")
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ picked: str = st.selectbox("Scenario", list(names), key="saved_pick", format_fun
 chosen = next(s for s in found if s.id == picked)
 
 with st.container(border=True):
-    st.markdown(f"**{plain(chosen.name)}** · {chosen.versions} version(s)")
+    st.markdown(f"**{plain(chosen.name)}** · {plural(chosen.versions, 'version')}")
     st.code(link_to(chosen.id), language=None, wrap_lines=True)
     st.button(
         "Open",

@@ -20,7 +20,7 @@ from advisor.data.share import QUERY_KEY, encode_scenario
 from advisor.engine.recommend import recommend
 from advisor.present.report import Names
 from advisor.present.text import headline
-from advisor.present.words import plain
+from advisor.present.words import money, plain
 from advisor.schema.scenario import Scenario
 from tests.apptest import open_app, rerun
 from tests.conftest import REPO
@@ -88,9 +88,9 @@ def assert_shows_recommendation(at: AppTest, scenario: Scenario) -> None:
     assert title(at) == "Recommendation"
     markdown = shown_markdown(at)
     total = [m.value for m in at.metric if m.label == "Total per month"]
-    assert total == [f"${expected.total_monthly_cost_usd:,.2f}"]
+    assert total == [money(expected.total_monthly_cost_usd)]  # cents below $100, whole dollars from $100
     per_month = [m.value for m in at.metric if m.label == "Per month"]
-    assert per_month == [f"${w.pick.cost:,.2f}" for w in expected.workloads if w.pick]
+    assert per_month == [money(w.pick.cost) for w in expected.workloads if w.pick]
     for result in expected.workloads:  # a verdict card per workload
         if result.feasible:
             badge = f"{VERDICT_BADGES[result.verdict]} · {DEPLOYMENT_NAMES[result.deployment]}"

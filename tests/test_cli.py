@@ -133,3 +133,23 @@ def test_help_is_fast_to_import() -> None:
     code = "import sys, advisor.cli; print(sorted(m for m in ('pandas', 'streamlit', 'llama_cpp') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_api_models_list_the_tier_recommend_ranks_them_at(capsys) -> None:
+    """An API model serving open weights is ranked at the weights' tier; the listing shows that tier, not another."""
+    listed = {f"{r['provider']}/{r['model']}": r["capability"] for r in run_json(capsys, "catalog", "api-models")}  # type: ignore[union-attr]
+    ranked = run_json(capsys, "recommend", str(EXAMPLES / "shoe-store.yaml"), "--all")
+    options = [o for w in ranked["workloads"] for o in w["options"] if o["provider"] and o["label"] in listed]  # type: ignore[index]
+    assert len(options) > 20 and all(listed[o["label"]] == o["capability"] for o in options)
+    assert listed["groq/llama-3.1-8b-instant"] == "standard"  # Llama 3.1 8B's tier, as recommend() uses it
+
+
+def test_fit_refuses_a_prompt_longer_than_the_context_and_labels_speeds_of_a_model_that_does_not_fit(capsys) -> None:
+    args = ["fit", "llama-3.1-8b-instruct", "--hardware", "rtx-4090", "--context", "4096"]
+    assert main([*args, "--prompt", "100000"]) == 2
+    assert capsys.readouterr().err == (
+        "advisor: error: prompt: must be between 1 and the context (4,096 tokens), got 100,000\n"
+    )
+    assert main(["fit", "llama-3.1-70b-instruct", "--hardware", "rtx-3060-12gb"]) == 0
+    out = capsys.readouterr().out
+    assert "DOES NOT FIT" in out and "speeds as if the whole model fitted" in out

@@ -18,7 +18,7 @@ from advisor.data.scenarios import load_scenario, scenario_from_data
 from advisor.engine.recommend import WorkloadRecommendation, recommend
 from advisor.present.charts import option_names, top_options
 from advisor.present.report import Names
-from advisor.present.words import plain
+from advisor.present.words import money, plain
 from advisor.schema.scenario import Scenario
 
 from .apptest import open_app, rerun
@@ -45,7 +45,8 @@ def with_changes(scenario: Scenario, index: int, **workload: Any) -> Scenario:
 
 
 def usd(amount: float) -> str:
-    return f"${amount:,.2f}"
+    """Money the way every screen shows it: cents below $100, whole dollars from $100."""
+    return money(amount)
 
 
 def open_costs(scenario: Scenario | None = None) -> AppTest:

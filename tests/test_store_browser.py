@@ -10,6 +10,7 @@ import pytest
 from advisor.data.examples import default_scenario
 from advisor.data.store import default_store
 from advisor.engine.recommend import recommend
+from advisor.present.words import money
 from advisor.schema.scenario import Scenario
 from tests.test_browser import ARTIFACTS, WAIT_MS, app_url, browser, headline, no_errors, shows_recommendation
 
@@ -32,7 +33,7 @@ def test_a_short_link_opens_the_saved_scenario_in_a_fresh_browser(app_url: str, 
     data["workloads"][0]["requests_per_day"] = 250_000
     scenario = Scenario.model_validate(data)
     expected = recommend(scenario)
-    total = f"${expected.total_monthly_cost_usd:,.2f}"
+    total = money(expected.total_monthly_cost_usd)
 
     # The sales person saves it from the Recommendation page (the app's own Save, on the app's own store).
     page = browser.new_page(viewport={"width": 1400, "height": 1800})

@@ -63,7 +63,7 @@ def test_save_list_show_history_diff_rename_delete(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "store", "list", "--search", "acme")
     assert "ACME shoes" in out
     code, out, _ = run(capsys, "store", "delete", first["id"])
-    assert out == "deleted 'ACME shoes' and its 2 version(s)\n"
+    assert out == "deleted 'ACME shoes' and its 2 versions\n"
     code, out, _ = run(capsys, "store", "list")
     assert out == "(no saved scenarios yet: advisor store save FILE)\n"
 

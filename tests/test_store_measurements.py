@@ -277,7 +277,7 @@ def test_cli_lists_and_exports_the_team_measurements(
 
     exported = tmp_path / "team-measurements.json"
     code, _, err = run(capsys, "store", "export-measurements", "-o", str(exported))
-    assert code == 0 and "wrote 2 measurement(s)" in err
+    assert code == 0 and "wrote 2 measurements" in err
     # The export is a measurements.json: with no team store, a user who puts it in place has the same figures.
     monkeypatch.delenv("ADVISOR_DB_URL")
     home = tmp_path / "offline-user"

@@ -16,6 +16,7 @@ Same scenario + catalog + rules give the same output, byte for byte: every order
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -603,16 +604,17 @@ class _Engine:
             if not hit:
                 continue
             for r in hit:
-                r.why_excluded.append(rule.render({**context, "option": r.option}))
+                r.why_excluded.append(money_in_text(rule.render({**context, "option": r.option})))
             providers = sorted({r.option.provider for r in hit if r.option.provider})
             effect = f"excluded {len(hit)} option{'s' if len(hit) != 1 else ''}"
             if providers:
                 effect += f" (providers: {', '.join(providers)})"
             best_lost = min(hit, key=lambda r: (-r.score, r.cost, r.option.label))
-            reasons.append(Reason(rule.id, effect, rule.render({**context, "option": best_lost.option}), rule.source))
+            text = money_in_text(rule.render({**context, "option": best_lost.option}))
+            reasons.append(Reason(rule.id, effect, text, rule.source))
         for rule in fired:
             effect = ", ".join(f"{target} +{weight:g}" for target, weight in rule.favours.items()) or "note"
-            reasons.append(Reason(rule.id, effect, rule.render(context), rule.source))
+            reasons.append(Reason(rule.id, effect, money_in_text(rule.render(context)), rule.source))
         ranking = self.ranking_reason(result)
         if ranking is not None:
             reasons.append(ranking)
@@ -634,7 +636,7 @@ class _Engine:
         cheapest = min(peers, key=lambda r: (r.cost, r.option.label)) if peers else pick
         how = {
             "balanced": f"the best quality score ({pick.option.quality_score:g}) within 10% of the cheapest of them "
-            f"({cheapest.option.label}, {_usd(cheapest.cost)} a month)"
+            f"({cheapest.option.label}, {usd_text(cheapest.cost)} a month)"
             if pick.option.quality_score is not None
             else "the cheapest of them",
             "cost": "the cheapest of them",
@@ -728,7 +730,7 @@ class _Engine:
                 edge = math.ceil(edge / 10) * 10  # whole tens of dollars, on the changed side
                 if not changed(edge):  # the rounding crossed back: keep the bisection's own figure
                     edge = _bisect(changed, max(inside, 1.0), outside, steps=12)
-                lead = f"With staff and operations at ${edge:,.0f} a month or more (today $0)"
+                lead = f"With staff and operations at {usd_text(edge)} a month or more (today $0)"
                 return [_change("ops", float(edge), decide_with(edge), lead)]
             inside = outside
         return []
@@ -1169,7 +1171,7 @@ def _change(factor: str, threshold: float | str | None, after: WorkloadRecommend
         return Change(factor, threshold, None, None, None, None, text)
     text = (
         f"{lead}, the pick would be {pick.option.label}: {pick.option.kind.upper()} ({pick.option.deployment}), "
-        f"${pick.cost:,.0f} a month."
+        f"{usd_text(pick.cost)} a month."
     )
     return Change(factor, threshold, pick.option.kind, pick.option.deployment, pick.option.label, pick.cost, text)
 
@@ -1188,8 +1190,19 @@ def _round_volume(volume: float, up: bool) -> float:
     return float((math.ceil if up else math.floor)(volume / scale) * scale)
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
+def usd_text(value: float) -> str:
+    """Money in the engine's texts: cents below $100 ('$0.54' does not read '$0'), whole dollars from $100."""
+    return f"${value:,.2f}" if abs(value) < 100 else f"${value:,.0f}"
+
+
+_CENTS_FROM_100 = re.compile(r"\$(\d{1,3}(?:,\d{3})+|\d{3,})\.\d\d(?!\d)")
+"""'$1,159.30' or '$250.00' in a text: an amount of $100 or more written with cents."""
+
+
+def money_in_text(text: str) -> str:
+    """A rule's text with its amounts in usd_text's style: the shipped rules write costs with cents
+    ('${cost.api:,.2f}'), which from $100 on read as whole dollars ('$1,159')."""
+    return _CENTS_FROM_100.sub(lambda m: usd_text(float(m.group(0)[1:].replace(",", ""))), text)
 
 
 def _money(value: float | None) -> float | None:

@@ -12,6 +12,8 @@ import html
 import math
 from typing import Any
 
+from advisor.present.words import money, plural, total_money
+
 FORMATTED = {
     ("advisor.engine.recommend", "Recommendation"): "recommendation_html",
     ("advisor.engine.recommend", "WorkloadRecommendation"): "workload_html",
@@ -31,7 +33,7 @@ def _e(value: Any) -> str:
 
 
 def _money(value: float | None) -> str:
-    return "" if value is None or not math.isfinite(value) else f"${value:,.2f}"
+    return "" if value is None or not math.isfinite(value) else money(value)
 
 
 def _ms(value: float | None) -> str:
@@ -53,11 +55,12 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
 def workload_html(result: Any, limit: int = 8) -> str:
     """One workload: its verdict and pick, then the options worth reading (a few per kind), ranked."""
     pick = result.pick
-    lead = (
-        f"<p><b>{_e(result.workload.name)}</b>: {_e(result.verdict.upper())} ({_e(result.deployment)}), "
-        f"{_e(pick.option.label) if pick else 'no option meets every constraint'}, "
-        f"{_money(result.monthly_cost_usd)} a month</p>"
+    what = (
+        f"{_e(pick.option.label)}, {_money(result.monthly_cost_usd)} a month"
+        if pick
+        else "no option meets every constraint"
     )
+    lead = f"<p><b>{_e(result.workload.name)}</b>: {_e(result.verdict.upper())} ({_e(result.deployment)}), {what}</p>"
     rows = []
     for ranked in result.shown_options()[:limit]:
         o = ranked.option
@@ -84,11 +87,11 @@ def recommendation_html(recommendation: Any) -> str:
             _e(w.verdict.upper()),
             _e(w.deployment),
             _e(w.pick.option.label if w.pick else "none meets every constraint"),
-            _money(w.monthly_cost_usd),
+            _money(w.monthly_cost_usd) if w.pick else "",
         ]
         for w in recommendation.workloads
     ]
-    rows.append(["<b>total</b>", "", "", "", f"<b>{_money(recommendation.total_monthly_cost_usd)}</b>"])
+    rows.append(["<b>total</b>", "", "", "", f"<b>{_e(total_money(recommendation, per=''))}</b>"])
     summary = _table(["workload", "verdict", "deployment", "pick", "monthly cost"], rows, {4})
     details = "".join(
         f"<details><summary>{_e(w.workload.name)}: options</summary>{workload_html(w)}</details>"
@@ -103,7 +106,7 @@ def fit_html(fit: Any) -> str:
     rows = [
         ["model", _e(f"{fit.model} {fit.quant}")],
         ["hardware", _e(f"{fit.count}x {fit.hardware}")],
-        ["context / concurrency", _e(f"{fit.context_tokens:,} tokens x {fit.concurrency}")],
+        ["context / concurrency", _e(f"{plural(fit.context_tokens, 'token')} x {plural(fit.concurrency, 'sequence')}")],
         ["weights", _e(f"{fit.weights_gb:.2f} GB")],
         ["KV cache", _e(f"{fit.kv_cache_gb:.2f} GB")],
         ["overhead", _e(f"{fit.overhead_gb:.2f} GB")],

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +33,14 @@ from advisor.present.words import (
     VERDICT_WORDS,
     WHERE_SHORT,
     WHERE_WORDS,
+    money,
+    money_text,
     ms,
     per_day,
+    plural,
     rule_title,
+    slug,
+    total_money,
     usd,
 )
 
@@ -124,14 +130,19 @@ class ReportInfo:
 
 
 def report_format(path: str | Path, fmt: str | None = None) -> str:
-    """The format asked for: `fmt` when given, else the file's suffix."""
+    """The format asked for: the file's suffix, or `fmt` for a file name without a report suffix. A `fmt` that
+    contradicts the suffix (report.html with csv) is refused: the file would not open as its name says."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix == "htm":
+        suffix = "html"
     if fmt is not None:
         if fmt not in FORMATS:
             raise ReportError(f"format: must be one of {', '.join(FORMATS)}, got {fmt[:20]!r}")
+        if suffix in FORMATS and suffix != fmt:
+            raise ReportError(
+                f"--format {fmt} does not match the file's extension .{suffix}; name the file .{fmt} or drop --format"
+            )
         return fmt
-    suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix == "htm":
-        return "html"
     if suffix not in FORMATS:
         shown = Path(path).name[:60]
         raise ReportError(
@@ -142,8 +153,7 @@ def report_format(path: str | Path, fmt: str | None = None) -> str:
 
 def file_stem(scenario: Scenario) -> str:
     """A file name from the scenario's name: lowercase letters, digits and dashes."""
-    stem = "".join(c if c.isascii() and c.isalnum() else "-" for c in scenario.name.lower())
-    return re.sub("-+", "-", stem).strip("-")[:60] or "scenario"
+    return slug(scenario.name)
 
 
 # ---- names for people --------------------------------------------------------------------------------------------
@@ -257,15 +267,9 @@ class Names:
         text = re.sub(r"\s*\(allowed_providers: \[[^\]]*\]\)", "", text)
         text = text.replace("listed in allowed_providers", "on the scenario's list of allowed providers")
         text = text.replace("allowed_providers", "the allowed providers")
+        text = money_text(text)
         mapping, pattern = self._map(result)
         return pattern.sub(lambda m: mapping[m.group(0)], text) if mapping else text
-
-
-def money(amount: float | None) -> str:
-    """Money in prose: cents below $100 (a $0.40 bill does not read '$0'), whole dollars above."""
-    if amount is None or not math.isfinite(amount):
-        return "n/a"
-    return usd(amount, cents=abs(amount) < 100)
 
 
 def band(ranked: RankedOption) -> str:
@@ -409,17 +413,17 @@ def option_rows(recommendation: Recommendation, names: Names, all_options: bool 
                             WHERE_SHORT[o.deployment],
                             status,
                             ", ".join(names.rule(r) for r in ranked.excluded_by),
-                            _number(ranked.monthly_usd["expected"]),
-                            _number(ranked.monthly_usd["low"]),
-                            _number(ranked.monthly_usd["high"]),
-                            *(_number(parts.get(key)) for key, _ in COMPONENT_NAMES),
-                            _number(ranked.monthly_usd["expected"] / per_month) if per_month else None,
+                            _cents(ranked.monthly_usd["expected"]),
+                            _cents(ranked.monthly_usd["low"]),
+                            _cents(ranked.monthly_usd["high"]),
+                            *(_cents(parts.get(key)) for key, _ in COMPONENT_NAMES),
+                            _per_request(ranked.monthly_usd["expected"] / per_month) if per_month else None,
                             ranked.replicas,
-                            _number(o.est_first_token_ms),
-                            _number(o.est_total_ms),
-                            _number(o.est_tokens_per_s),
+                            _number(o.est_first_token_ms, 0),
+                            _number(o.est_total_ms, 0),
+                            _number(o.est_tokens_per_s, 1),
                             o.basis,
-                            ranked.score,
+                            _number(ranked.score, 2),
                             o.label,
                         ),
                         strict=True,
@@ -429,8 +433,32 @@ def option_rows(recommendation: Recommendation, names: Names, all_options: bool 
     return rows
 
 
-def _number(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
+def _number(value: float | None, digits: int | None = None) -> float | None:
+    """A figure for a spreadsheet cell; rounded to `digits` decimals so no float noise (76.85999999999999) shows."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value) if digits is None else round(float(value), digits) + 0.0  # + 0.0: no '-0.0'
+
+
+def _cents(value: float | None) -> float | None:
+    """Money to the cent."""
+    return _number(value, 2)
+
+
+def _per_request(value: float) -> float | None:
+    """A cost per request, often a fraction of a cent: six significant digits (0.0000420123)."""
+    return None if not math.isfinite(value) else float(f"{value:.6g}") + 0.0
+
+
+def plain_number(value: Any, column: str = "") -> Any:
+    """A number as a CSV cell: plain decimals, never scientific notation ('0.000042', not '4.2e-05'); money
+    (a column in USD, but not per request) always with its two decimals ('25.20')."""
+    if isinstance(value, float) and math.isfinite(value):
+        if "(USD" in column and "per request" not in column:
+            return f"{value:.2f}"
+        text = format(Decimal(repr(value)), "f")
+        return text[:-2] if text.endswith(".0") else text
+    return value
 
 
 def used_options(recommendation: Recommendation) -> list[Option]:
@@ -559,7 +587,7 @@ def report_csv(recommendation: Recommendation, catalog: Catalog | None = None) -
     writer = csv.DictWriter(out, fieldnames=OPTION_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in option_rows(recommendation, names):
-        writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
+        writer.writerow({k: "" if v is None else safe_cell(plain_number(v, k)) for k, v in row.items()})
     return out.getvalue()
 
 
@@ -726,7 +754,7 @@ def _cover(recommendation: Recommendation, info: ReportInfo, names: Names) -> st
         '<p class="lead">Small model, large model, or both — and what each workload costs per month.</p>'
         f"<dl>{items}</dl>"
         '<p class="muted">Expected total per month</p>'
-        f'<p class="total">{e(money(recommendation.total_monthly_cost_usd))}</p>'
+        f'<p class="total">{e(total_money(recommendation, per=""))}</p>'
         '<p class="note">All amounts are US dollars a month at the stated volumes. Each estimate is a band: '
         "low and high are the fast and slow ends of the speed estimate.</p>"
         "</section>"
@@ -756,7 +784,7 @@ def _summary(recommendation: Recommendation, names: Names) -> str:
             ]
         )
     table = _table(["Workload", "Verdict", "Pick", "Per month", "Low – high"], rows, numeric=(3, 4))
-    total = e(money(recommendation.total_monthly_cost_usd))
+    total = e(total_money(recommendation))
     lines = []
     for w in recommendation.workloads:
         if w.pick is None:
@@ -769,7 +797,7 @@ def _summary(recommendation: Recommendation, names: Names) -> str:
         lines.append(f"<li>{e(text)}</li>")
     return (
         "<section><h2>Executive summary</h2>"
-        f"{table}<p><strong>Total: {total} a month.</strong></p>"
+        f"{table}<p><strong>Total: {total}.</strong></p>"
         f"<ul>{''.join(lines)}</ul></section>"
     )
 
@@ -817,8 +845,8 @@ def _workload_inputs(w: Workload, names: Names) -> str:
     items = [
         f"Task: {task.name if task else w.task}.",
         f"Volume: {per_day(w.requests_per_day)}, busiest hour {w.peak_factor:g}× the average rate.",
-        f"Request size: {w.input_tokens:,} tokens in{cached}, {w.output_tokens:,} tokens out; "
-        f"context up to {w.effective_context_tokens:,} tokens.",
+        f"Request size: {plural(w.input_tokens, 'token')} in{cached}, {plural(w.output_tokens, 'token')} out; "
+        f"context up to {plural(w.effective_context_tokens, 'token')}.",
         f"Latency (95th percentile): {targets}." if targets else "Latency: no target.",
         f"Quality asked: {QUALITY_WORDS[w.quality]}.",
         f"Languages: {', '.join(LANGUAGE_NAMES.get(c, c) for c in w.languages)}.",

@@ -20,13 +20,15 @@ from advisor.present.report import (
     option_rows,
     price_rows,
 )
-from advisor.present.words import WHERE_SHORT
+from advisor.present.words import WHERE_SHORT, plural
 
 if TYPE_CHECKING:
     from advisor.data.catalog import Catalog
     from advisor.engine.recommend import Recommendation
 
 MONEY = '"$"#,##0.00'
+PER_REQUEST = '"$"0.000000##'
+"""A cost per request as a plain decimal (never 4.2E-05), six decimals and up to eight where they matter."""
 HEADER_FILL = "DCE6F1"
 
 
@@ -66,12 +68,18 @@ def report_xlsx(
                 VERDICT_NAMES[w.verdict or ""] if pick else "no option meets every constraint",
                 WHERE_SHORT[w.deployment or ""] if pick else "",
                 names.option(pick.option) if pick else "",
-                w.monthly_cost_usd,
-                pick.monthly_usd["low"] if pick else None,
-                pick.monthly_usd["high"] if pick else None,
+                round(w.monthly_cost_usd, 2) if pick else None,
+                round(pick.monthly_usd["low"], 2) if pick else None,
+                round(pick.monthly_usd["high"], 2) if pick else None,
             ],
         )
-    _append(summary, ["Total", "", "", "", recommendation.total_monthly_cost_usd, None, None])
+    unmet = sum(1 for w in recommendation.workloads if w.pick is None)
+    total: float | str = round(recommendation.total_monthly_cost_usd, 2)
+    if unmet == len(recommendation.workloads):
+        total = "none (no option meets all constraints)"
+    _append(summary, ["Total", "", "", "", total, None, None])
+    if unmet and isinstance(total, float):
+        _append(summary, ["", "", "", "", f"not counting {plural(unmet, 'workload')} no option fits", None, None])
     _money_columns(summary, (5, 6, 7), first_row=len(cover) + 3)
 
     inputs = book.create_sheet("Inputs")
@@ -85,16 +93,24 @@ def report_xlsx(
         _append(options, list(row.values()))
     money_cols = [i + 1 for i, c in enumerate(OPTION_COLUMNS) if "(USD" in c and "per request" not in c]
     _money_columns(options, money_cols, first_row=2)
+    per_request = OPTION_COLUMNS.index("Cost per request (USD)") + 1
+    _money_columns(options, [per_request], first_row=2, number_format=PER_REQUEST)
 
     monthly = book.create_sheet("Monthly cost")
     component_headers = [f"{title} (USD/month)" for _, title in COMPONENT_NAMES]
     _header(monthly, ["Workload", "Pick", *component_headers, "Total (USD/month)"])
     for w in recommendation.workloads:
         pick = w.pick
-        parts = [pick.breakdown_usd.get(key, 0.0) if pick else 0.0 for key, _ in COMPONENT_NAMES]
-        _append(monthly, [w.workload.name, names.option(pick.option) if pick else "none", *parts, sum(parts)])
+        if pick is None:
+            _append(monthly, [w.workload.name, "no option meets all constraints", None, None, None, None, None])
+            continue
+        parts = [round(pick.breakdown_usd.get(key, 0.0), 2) for key, _ in COMPONENT_NAMES]
+        _append(monthly, [w.workload.name, names.option(pick.option), *parts, round(sum(parts), 2)])
     last = monthly.max_row
-    _append(monthly, ["Total", "", *[f"=SUM({_col(c)}2:{_col(c)}{last})" for c in range(3, 8)]], formulas=True)
+    if unmet == len(recommendation.workloads):  # nothing to add up: no $0 total
+        _append(monthly, ["Total", "none (no option meets all constraints)"])
+    else:
+        _append(monthly, ["Total", "", *[f"=SUM({_col(c)}2:{_col(c)}{last})" for c in range(3, 8)]], formulas=True)
     _money_columns(monthly, range(3, 8), first_row=2)
     _chart(monthly, last)
 
@@ -129,11 +145,11 @@ def _header(sheet: Any, headers: list[str]) -> None:
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
 
 
-def _money_columns(sheet: Any, columns: Any, first_row: int) -> None:
+def _money_columns(sheet: Any, columns: Any, first_row: int, number_format: str = MONEY) -> None:
     for column in columns:
         for (cell,) in sheet.iter_rows(min_row=first_row, min_col=column, max_col=column):
             if isinstance(cell.value, int | float) or (isinstance(cell.value, str) and cell.data_type == "f"):
-                cell.number_format = MONEY
+                cell.number_format = number_format
 
 
 def _col(index: int) -> str:

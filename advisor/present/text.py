@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.present.words import VERDICT_WORDS, WHERE_SHORT, WHERE_WORDS, humanize, ms, plain, rule_title, usd
+from advisor.present.words import (
+    VERDICT_WORDS,
+    WHERE_SHORT,
+    WHERE_WORDS,
+    humanize,
+    money,
+    money_text,
+    ms,
+    plain,
+    rule_title,
+    total_money,
+)
 
 if TYPE_CHECKING:
     from advisor.data.catalog import Catalog
@@ -24,18 +35,17 @@ def headline(w: WorkloadRecommendation, names: Names | None = None) -> str:
     pick = w.pick
     assert pick is not None
     kind = pick.option.kind
-    cents = names is not None
-    low, high = usd(pick.monthly_usd["low"], cents), usd(pick.monthly_usd["high"], cents)
+    low, high = money(pick.monthly_usd["low"]), money(pick.monthly_usd["high"])
     if names is None:
         band = "" if low == high else f" ({low}-{high})"
         return (
             f"{w.workload.name}: {kind.upper()} - {VERDICT_WORDS[kind]} {WHERE_WORDS[pick.option.deployment]}: "
-            f"{pick.option.label}, {usd(pick.cost)}/month{band}."
+            f"{pick.option.label}, {money(pick.cost)}/month{band}."
         )
     band = "" if low == high else f" ({low} to {high})"
     return (
         f"{w.workload.name}: {kind.upper()}, {VERDICT_WORDS[kind]} {WHERE_WORDS[pick.option.deployment]} — "
-        f"{names.option(pick.option)}, {usd(pick.cost, cents=True)} a month{band}."
+        f"{names.option(pick.option)}, {money(pick.cost)} a month{band}."
     )
 
 
@@ -44,18 +54,18 @@ def option_line(ranked: RankedOption) -> str:
     plural = "" if ranked.score == 1 else "s"
     status = "excluded by " + ", ".join(ranked.excluded_by) if ranked.excluded_by else f"{ranked.score:g} point{plural}"
     return (
-        f"{o.kind.upper():6} {o.deployment:11} {o.label} | {usd(ranked.monthly_usd['expected'])}/month "
+        f"{o.kind.upper():6} {o.deployment:11} {o.label} | {money(ranked.monthly_usd['expected'])}/month "
         f"| first token {ms(o.est_first_token_ms)} | {status}"
     )
 
 
 def recommendation_table(rec: Recommendation, all_options: bool = False) -> str:
     """Plain text for a terminal: headline, reasons, options and thresholds per workload."""
-    lines = [f"{rec.scenario.name}: total {usd(rec.total_monthly_cost_usd)}/month", ""]
+    lines = [f"{rec.scenario.name}: total {total_money(rec, per='/month')}", ""]
     for w in rec.workloads:
         lines.append(headline(w))
         lines.append("  why:")
-        lines.extend(f"    [{r.rule}] {r.text} ({r.effect})" for r in w.reasons)
+        lines.extend(f"    [{r.rule}] {money_text(r.text)} ({r.effect})" for r in w.reasons)
         lines.append("  options:")
         lines.extend(f"    {i}. {option_line(o)}" for i, o in enumerate(w.shown_options(all_options), start=1))
         if w.break_even_requests_per_day is not None:
@@ -95,8 +105,9 @@ def recommendation_markdown(rec: Recommendation, catalog: Catalog | None = None)
             else ("none", "-")
         )
         label = names.option(pick.option) if pick else "no option meets all constraints"
-        out.append(f"| {md(w.workload.name)} | {verdict} | {runs} | {md(label)} | {usd(w.monthly_cost_usd)} |")
-    out += ["", f"**Total: {usd(rec.total_monthly_cost_usd)} a month.**", ""]
+        cost = money(w.monthly_cost_usd) if pick else "-"
+        out.append(f"| {md(w.workload.name)} | {verdict} | {runs} | {md(label)} | {cost} |")
+    out += ["", f"**Total: {total_money(rec)}.**", ""]
     for w in rec.workloads:
         out += [f"## {md(w.workload.name)}", "", md(headline(w, names)), ""]
         out += ["### Why", ""]
@@ -118,11 +129,11 @@ def recommendation_markdown(rec: Recommendation, catalog: Catalog | None = None)
             else:
                 status = "the pick" if r is w.pick else "meets every constraint"
             speed = "n/a" if o.est_tokens_per_s is None else f"{o.est_tokens_per_s:,.0f}"
-            low, high = usd(r.monthly_usd["low"]), usd(r.monthly_usd["high"])
+            low, high = money(r.monthly_usd["low"]), money(r.monthly_usd["high"])
             spread = "" if low == high else f" ({low}-{high})"
             out.append(
                 f"| {i} | {o.kind.upper()} | {WHERE_SHORT[o.deployment]} | {md(names.option(o))} "
-                f"| {usd(r.monthly_usd['expected'])}{spread} | {ms(o.est_first_token_ms)} | {speed} | {status} |"
+                f"| {money(r.monthly_usd['expected'])}{spread} | {ms(o.est_first_token_ms)} | {speed} | {status} |"
             )
         if w.break_even_requests_per_day is not None:
             out += [

@@ -6,7 +6,9 @@ from here, so the same thing reads the same everywhere.
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
 VERDICT_WORDS = {
     "slm": "a small model",
@@ -34,6 +36,54 @@ def usd(amount: float | None, cents: bool = False) -> str:
     return f"${amount:,.2f}" if cents else f"${amount:,.0f}"
 
 
+def money(amount: float | None) -> str:
+    """Money wherever people read it: cents below $100 ('$0.54', '$25.20'; a $0.40 bill does not read '$0'),
+    whole dollars with separators from $100 ('$1,159'); 'n/a' when there is no figure."""
+    if amount is None or not math.isfinite(amount):
+        return "n/a"
+    return usd(amount, cents=abs(amount) < 100)
+
+
+def money_text(text: str) -> str:
+    """Engine or rule text with its amounts in money()'s style (the engine writes them so already; kept for texts
+    from older saved results)."""
+    from advisor.engine.recommend import money_in_text
+
+    return money_in_text(text)
+
+
+def slug(name: str) -> str:
+    """A file name from a scenario's name, the one rule every download uses: lowercase ASCII letters, digits and
+    single dashes ('<i>Scen</i> **S**' -> 'i-scen-i-s'), at most 60 characters; 'scenario' when none are left."""
+    stem = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
+    return re.sub("-+", "-", stem).strip("-")[:60].strip("-") or "scenario"
+
+
+def total_money(recommendation: Any, per: str = " a month") -> str:
+    """A recommendation's total for people: '$1.16 a month'; when no workload has an option that meets its
+    constraints, that (not '$0'); when some have none, the total of the rest and how many it leaves out."""
+    unmet = sum(1 for w in recommendation.workloads if w.pick is None)
+    if unmet and unmet == len(recommendation.workloads):
+        return "none (no option meets all constraints)"
+    total = f"{money(recommendation.total_monthly_cost_usd)}{per}"
+    return f"{total}, not counting {plural(unmet, 'workload')} no option fits" if unmet else total
+
+
+def number(value: float) -> str:
+    """A count for people: '12,400', '1'; a fraction below 100 keeps its digits ('2.5', '0.25'), one above is
+    rounded to a whole number ('681,292')."""
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
+
+
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """'1 request', '2 requests', '12,400 requests', '0.5 requests': the count as number() shows it and the word
+    that agrees with what is shown (`many` for a plural that is not word + 's': plural(n, 'entry', 'entries'))."""
+    shown = number(n)
+    return f"{shown} {word if shown == '1' else (many or word + 's')}"
+
+
 def ms(value: float | None) -> str:
     """A time in milliseconds: '1,237 ms'; 'n/a' when there is no figure."""
     return "n/a" if value is None else f"{value:,.0f} ms"
@@ -49,7 +99,7 @@ def gb(value: float) -> str:
 
 
 def per_day(volume: float) -> str:
-    return f"{volume:,.0f} requests/day"
+    return f"{plural(volume, 'request')}/day"
 
 
 def count(value: float) -> str:
