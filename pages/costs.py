@@ -213,23 +213,31 @@ def headline(result: WorkloadRecommendation, naming: Names) -> None:
     with columns[2]:
         break_even = result.break_even_requests_per_day
         label = "Break-even · requests per day"
+        if pick is None or other is None:
+            metric_card(label, "—", "Needs a viable option both on an API and on own hardware.")
+            return
+        # The crossing is between these two options as they are sized today; at other volumes the advisor may
+        # choose other hardware or models, which "What would change this" (Recommendation page) checks.
+        own, api = (other, pick) if uses_api(pick.option) else (pick, other)
+        pair = f"{naming.option(own.option)} against {naming.option(api.option)}"
         if break_even is not None:
             side_now = "above" if workload.requests_per_day >= break_even else "below"
             metric_card(
                 label,
                 f"{break_even:,.0f}",
-                f"Above it own hardware is cheaper than the API. This workload "
+                f"Above it {naming.option(own.option)} costs less than {naming.option(api.option)}. This workload "
                 f"({volume_words(workload.requests_per_day)}) is {side_now} it.",
-                "Where the pick's bill meets the best option's on the other side of the API / own-hardware line.",
+                f"Where the bills of {pair} meet, each as sized today. Other hardware or models can move it: see "
+                "What would change this on the Recommendation page.",
             )
-        elif other is not None:
+        else:
             metric_card(
                 label,
                 "Never",
-                "Between 1 and a billion requests a day own hardware never undercuts the API at this request size.",
+                f"Between 1 and a billion requests a day, {naming.option(own.option)} never costs less than "
+                f"{naming.option(api.option)} at this request size. Other hardware or models may at other volumes: "
+                "see What would change this on the Recommendation page.",
             )
-        else:
-            metric_card(label, "—", "Needs a viable option both on an API and on own hardware.")
 
 
 def options_table(

@@ -60,8 +60,17 @@ OPTION_COLUMNS = {
     "First token p95 (ms)": st.column_config.NumberColumn(
         format="%.0f", help="Time to the first words for 95% of requests (the slow end of the estimate)."
     ),
-    "Whole answer (ms)": st.column_config.NumberColumn(format="%.0f", help="Time to the last word, p95."),
-    "Tokens/s": st.column_config.NumberColumn(format="%.0f", help="Decode speed per sequence, expected."),
+    "Whole answer (ms)": st.column_config.NumberColumn(
+        format="%.0f",
+        help="Time to the last word, p95. Own hardware: with the replica running the batch it is sized for (the "
+        "largest within the latency targets, or the one serving the most requests/s without targets), so a "
+        "lightly loaded replica answers sooner.",
+    ),
+    "Tokens/s": st.column_config.NumberColumn(
+        format="%.0f",
+        help="Decode speed per sequence, expected. Own hardware: at the batch the replica is sized for, so below "
+        "one stream's speed on the Catalog page's fit check.",
+    ),
     "Replicas": st.column_config.NumberColumn(format="%.0f", help="Copies of the model needed at peak."),
     "Points": st.column_config.NumberColumn(format="%g", help="Soft-rule points: the ranking's first key."),
     "Why not": st.column_config.TextColumn(width="large", help="The hard rules the option breaks, or what beats it."),

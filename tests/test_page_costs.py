@@ -97,6 +97,11 @@ def assert_page_shows(at: AppTest, result: WorkloadRecommendation) -> None:
     else:
         assert metric(at, "Best on ") == usd(other.cost)
         assert metric(at, BREAK_EVEN) == (f"{break_even:,.0f}" if break_even is not None else "Never")
+        # The caption names the two options the crossing is between, never "own hardware" against "the API".
+        own, api = (other, pick) if pick.option.provider is not None else (pick, other)
+        lead = "Above it" if break_even is not None else "Between 1 and a billion requests a day,"
+        said = f"{naming.option(own.option)} {'costs less than' if break_even is not None else 'never costs less than'}"
+        assert any(c.value.startswith(lead) and f"{said} {naming.option(api.option)}" in c.value for c in at.caption)
 
     options = top_options(result)
     assert len(at.dataframe) == 1
