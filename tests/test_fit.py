@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from advisor.engine.fit import (
+    KNEE,
     capacity,
     engine_name,
     estimate_fit,
@@ -453,3 +454,26 @@ def test_sglang_and_tensorrt_llm_are_batching_engines() -> None:
     make_deployment("gpt-oss-20b", "h100", "MXFP4", catalog=cat, engine="sglang")
     with pytest.raises(FitError):
         make_deployment("gpt-oss-20b", "h100", "MXFP4", catalog=cat, engine="tensorrt-llm")
+
+
+def test_without_targets_llama_cpp_runs_the_fewest_slots_near_its_best_throughput(catalog) -> None:
+    """On a laptop CPU prefill leaves slots little to gain: the largest slot count serves a few percent more
+    requests/s than a few slots while every request takes many times longer. Without latency targets the server
+    runs the fewest slots within KNEE of the best throughput; vLLM keeps the batch that serves the most."""
+    cpu = make_deployment("qwen3-4b", "cpu-laptop-8c", "Q8_0", 1, catalog)
+    figures = load_figures(cpu, 300, 50, 862)
+    served = np.where(figures.memory_ok, figures.saturated, 0.0)
+    chosen = capacity(cpu, 300, 50, 862)
+    assert figures.knee == KNEE and chosen.batch < figures.batches.max()
+    assert KNEE * served.max() <= chosen.requests_per_s < served.max()
+    smaller = [float(rps) for b, rps in zip(figures.batches, served, strict=True) if b < chosen.batch]
+    assert all(rps < KNEE * served.max() for rps in smaller)  # the fewest slots that get there
+    at_most = float(figures.total_s[int(np.argmax(served))]) * 1000
+    assert chosen.total_ms < at_most / 2
+    # The array path (grids) chooses the same.
+    grid = capacity(cpu, np.array([300, 300]), np.array([50, 50]), np.array([862, 862]))
+    assert list(grid.batch) == [chosen.batch, chosen.batch]
+    gpu = make_deployment("llama-3.1-8b-instruct", "h100", "FP8", 1, catalog)
+    gpu_figures = load_figures(gpu, 205, 137, 342)
+    assert gpu_figures.knee == 1.0
+    assert capacity(gpu, 205, 137, 342).requests_per_s == pytest.approx(gpu_figures.saturated.max())

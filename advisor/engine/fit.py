@@ -654,6 +654,7 @@ class LoadFigures:
     prefill: Any  # one request alone
     step_one: Any
     tokens_out: Any
+    knee: float = 1.0  # without targets, the share of the most requests/s the batch chosen must reach (see KNEE)
 
 
 def load_figures(
@@ -705,7 +706,18 @@ def load_figures(
         prefill,
         step_one,
         tokens_out,
+        # A continuous-batching engine admits requests as they come, so under load it runs its whole batch (what its
+        # published benchmarks measure); a llama.cpp-class server runs the slots its operator starts it with.
+        1.0 if deployment.kv_paged else KNEE,
     )
+
+
+KNEE = 0.95
+"""Without latency targets a llama.cpp-class server runs the smallest number of slots that serves at least this
+share of the most requests/s any slot count reaches: the operator starts it with a slot count (-np), and past this
+point more slots buy next to no throughput while every request waits longer (on a CPU, whose prefill leaves decode
+batching little to gain, 64 slots buy 5% more requests for a whole answer sixty times longer than one). A
+continuous-batching engine keeps the batch that serves the most (see LoadFigures.knee)."""
 
 
 def capacity_within(
@@ -739,7 +751,12 @@ def capacity_within(
         ok = ok & (ceiling > 0)
     rps = f.saturated * ceiling
     # The batch with the most requests/s within the targets; on a tie the smaller batch (argmax takes the first).
-    chosen = np.argmax(np.where(ok, rps, 0.0), axis=0)
+    # Without targets, the smallest batch within KNEE of that: a bigger one buys next to no throughput and makes
+    # every request wait longer (see KNEE).
+    served = np.where(ok, rps, 0.0)
+    chosen = np.argmax(served, axis=0)
+    if first_token_target_ms is None and total_target_ms is None:
+        chosen = np.argmax(served >= f.knee * served.max(axis=0), axis=0)
 
     def pick(values: Any) -> Any:
         if not shape:  # one workload shape (the common case): plain indexing is ten times cheaper
@@ -796,6 +813,11 @@ def _capacity_within_one(
                 continue
         if saturated * ceiling > best_rps:
             best, best_rps, best_ceiling = i, saturated * ceiling, ceiling
+    if not targeted and best_rps > 0:  # the smallest batch within KNEE of the most requests/s, as the array path
+        best = next(
+            i for i in range(len(f.candidates)) if f.memory_ok[i] and float(f.saturated[i]) >= f.knee * best_rps
+        )
+        best_rps = float(f.saturated[best])
     if best_rps <= 0:  # nothing meets the targets: the single-stream figures, so the reader sees by how much
         first_one = float(f.prefill) * 1000
         zero = np.asarray(0.0)
