@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 from advisor.data.catalog import THIS_MACHINE, default_catalog
 from advisor.data.measurements import API_QUANT, HOSTED_API_ID, Measurements, pair_key, record_measurement
 from advisor.data.this_machine import detect_this_machine
-from advisor.engine.cost import has_price, self_hosted_cost
+from advisor.engine.cost import self_hosted_cost
 from advisor.engine.fit import make_deployment
+from advisor.engine.options import paid_as
 from advisor.engine.recommend import recommend
 from advisor.engine.scoring import Score, score
 from advisor.errors import AdvisorError, UnknownIdError
@@ -161,10 +162,9 @@ def cost_local(
         catalog = with_this_run(catalog, measurement, quant)
     try:
         deployment = make_deployment(measurement.model, hardware, quant, scenario.hardware.count, catalog)
-        ownership = scenario.hardware.ownership
-        # Hardware with no price for how it is held (this machine, owned) costs its electricity, as in options.py.
-        paid_as: Any = ownership if has_price(deployment, ownership) else "energy_only"
-        cost = self_hosted_cost(deployment, workload, scenario.assumptions, paid_as)
+        # Charged as recommend() charges it (this machine: the electricity its requests use).
+        paid: Any = paid_as(deployment, scenario)
+        cost = self_hosted_cost(deployment, workload, scenario.assumptions, paid)
     except AdvisorError as e:
         measurement.cost_basis = f"no self-hosted cost on {hardware}: {e}"
         return
@@ -176,7 +176,7 @@ def cost_local(
     measurement.cost_usd = cost.per_mtok_usd * tokens / 1e6
     measurement.monthly_cost_usd = monthly
     measurement.cost_basis = (
-        f"TCO engine: {cost.deployment.hardware.id} ({str(paid_as).replace('_', ' ')}), "
+        f"TCO engine: {cost.deployment.hardware.id} ({str(paid).replace('_', ' ')}), "
         f"${cost.per_mtok_usd:,.2f} per 1M tokens at {workload.name}'s volume, "
         f"{_speed_words(bool(deployment.measured), hardware)}"
     )

@@ -374,3 +374,48 @@ def test_llama_8b_fp8_on_an_h100_under_vllm_is_costed_from_the_published_capacit
         ratio = option.replica_rps["expected"] / row["measured"]
         print(f"\n{row['id']}: estimated {option.replica_rps['expected']:.1f} requests/s, published {row['measured']}")
         assert 0.5 <= ratio <= 1.5, (row["id"], ratio)
+
+
+def test_hardware_there_anyway_is_billed_for_the_electricity_its_requests_use() -> None:
+    """The phone the user already has: each workload pays the electricity its requests take (device power over the
+    device time per request), in proportion to its volume, not the phone's power for every waking hour. A server the
+    catalog has no price for is still billed for its electricity around the clock."""
+    from advisor.engine.options import paid_as
+    from advisor.engine.recommend import recommend
+
+    phone = load_scenario(EXAMPLES / "mobile-offline.yaml")
+    result = recommend(phone)
+    assumptions = phone.assumptions
+    awake = 8.0 / 1000 * assumptions.hours_per_day * assumptions.days_per_month * assumptions.electricity_usd_per_kwh
+    for decided in result.workloads:
+        pick = decided.pick
+        assert pick is not None and pick.option.energy_usd_per_request is not None
+        assert paid_as(pick.option.deployment_spec, phone) == "energy_used"  # type: ignore[arg-type]
+        w = decided.workload
+        one = pick.option.usd_at(w.requests_per_day, w, assumptions, "expected")
+        assert 0 < one < awake / 100
+        assert pick.option.usd_at(2 * w.requests_per_day, w, assumptions, "expected") == pytest.approx(2 * one)
+        per_request = pick.option.energy_usd_per_request["expected"]
+        assert one == pytest.approx(w.requests_per_day * assumptions.days_per_month * per_request)
+    server = scenario_from_data(
+        {
+            "version": 1,
+            "name": "s",
+            "workloads": [
+                {
+                    "name": "w",
+                    "task": "summarization",
+                    "requests_per_day": 2000,
+                    "input_tokens": 800,
+                    "output_tokens": 150,
+                }
+            ],
+            "hardware": {"profile": "h100", "ownership": "owned"},
+        }
+    )
+    deployment = make_deployment("llama-3.1-8b-instruct", "h100", "FP8", 1)
+    assert paid_as(deployment, server) == "energy_only"
+    cost = self_hosted_cost(deployment, server.workloads[0], server.assumptions, "energy_only")
+    assert cost.energy_usd_per_request is None
+    full_time = 700 / 1000 * server.assumptions.hours_per_day * server.assumptions.days_per_month
+    assert cost.energy_usd == pytest.approx(full_time * server.assumptions.electricity_usd_per_kwh)

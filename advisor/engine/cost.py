@@ -31,9 +31,10 @@ if TYPE_CHECKING:
     from advisor.schema.catalog import HardwareProfile
     from advisor.schema.scenario import Assumptions, Workload
 
-Ownership = Literal["owned", "rented", "energy_only"]
-"""energy_only: hardware the team already has and whose price is unknown (a phone, this machine): only its
-electricity counts. The recommendation says so when it uses it."""
+Ownership = Literal["owned", "rented", "energy_only", "energy_used"]
+"""energy_only: a server whose purchase price the catalog lacks: only its electricity counts, around the clock.
+energy_used: hardware that is there and on anyway (hardware.already_owned, or a person's device: a phone, a laptop,
+this machine): only the electricity the model's requests use counts (energy_per_request_usd)."""
 
 
 def requests_per_month(requests_per_day: Any, days_per_month: Any) -> Any:
@@ -97,7 +98,7 @@ def devices_monthly_cost(
 ) -> ReplicaCost:
     """What keeping `devices` of a hardware profile up costs a month, whatever model runs on them."""
     hours = assumptions.hours_per_day * assumptions.days_per_month
-    if ownership == "energy_only":
+    if ownership in ("energy_only", "energy_used"):
         return ReplicaCost(0.0, profile.power_w * devices / 1000 * hours * assumptions.electricity_usd_per_kwh)
     if ownership == "owned":
         if profile.purchase_usd is None:
@@ -115,7 +116,7 @@ def devices_monthly_cost(
 
 def has_price(deployment: Deployment, ownership: Ownership) -> bool:
     profile = deployment.hardware
-    if ownership == "energy_only":
+    if ownership in ("energy_only", "energy_used"):
         return True
     return (profile.purchase_usd if ownership == "owned" else profile.cloud_usd_per_hour) is not None
 
@@ -139,6 +140,9 @@ class SelfHostedCost:
     capacity_requests_per_day: float  # one replica, at the peak factor
     replica: ReplicaCost  # one replica's monthly cost, split
     replica_rps: dict[str, float]  # requests/s one replica sustains, per speed band (sizes replicas at any volume)
+    # energy_used: what one request's electricity costs, per speed band; the bill is that per request (see
+    # energy_per_request_usd), not the devices' power around the clock.
+    energy_usd_per_request: dict[str, float] | None = None
 
     @property
     def per_request_usd(self) -> float:
@@ -168,6 +172,13 @@ def expected_self_hosted_usd(
     )
     meets = bool(cap.meets_latency)
     rps = float(cap.requests_per_s) if meets else _unconstrained_rps(deployment, workload, "expected")
+    if ownership == "energy_used":  # as self_hosted_cost bills it: the requests' electricity
+        busy = float(cap.saturation_rps) if meets else rps
+        per_request = energy_per_request_usd(deployment, assumptions, busy)
+        return (
+            meets,
+            workload.requests_per_day * assumptions.days_per_month * per_request + assumptions.ops_usd_per_month,
+        )
     peak_rps = workload.requests_per_day / (assumptions.hours_per_day * 3600) * workload.peak_factor
     # replicas_needed in plain floats: this runs for every (model, profile) pair the hardware search tries.
     replicas = float(max(math.ceil(peak_rps / rps), 1)) if rps > 0 else math.inf
@@ -185,6 +196,16 @@ def replicas_at(requests_per_day: float, peak_factor: float, hours_per_day: floa
     if not math.isfinite(ratio):  # math.ceil refuses inf and nan; numpy keeps them
         return float(replicas_needed(requests_per_day, peak_factor, hours_per_day, replica_rps))
     return float(max(math.ceil(ratio), 1))
+
+
+def energy_per_request_usd(deployment: Deployment, assumptions: Assumptions, busy_rps: float) -> float:
+    """Electricity one request costs on hardware that is there and on anyway (ownership energy_used): the devices'
+    power over the device time a request takes, one over the requests/s the replica serves with every slot busy.
+    Idle hours are not the model's."""
+    if not busy_rps > 0:
+        return math.inf
+    kwh = deployment.hardware.power_w * deployment.count / 1000 / busy_rps / 3600
+    return kwh * assumptions.electricity_usd_per_kwh
 
 
 def self_hosted_cost(
@@ -222,6 +243,15 @@ def self_hosted_cost(
         replicas.setdefault(band, replicas["expected"])
     ops = assumptions.ops_usd_per_month
     monthly = {band: replicas[band] * replica.total_usd + ops for band in BAND_NAMES}
+    per_request_energy: dict[str, float] | None = None
+    if ownership == "energy_used":
+        busy = {
+            band: float(capacities[band].saturation_rps) if bool(capacities[band].meets_latency) else replica_rps[band]
+            for band in BAND_NAMES
+        }
+        per_request_energy = {band: energy_per_request_usd(deployment, assumptions, busy[band]) for band in BAND_NAMES}
+        per_month_requests = workload.requests_per_day * assumptions.days_per_month
+        monthly = {band: per_month_requests * per_request_energy[band] + ops for band in BAND_NAMES}
     # The fast band needs the fewest replicas and so is the cheapest: low cost = high speed.
     monthly = {"low": monthly["high"], "expected": monthly["expected"], "high": monthly["low"]}
     expected = capacities["expected"]
@@ -234,8 +264,8 @@ def self_hosted_cost(
         ownership=ownership,
         replicas={"low": replicas["high"], "expected": n, "high": replicas["low"]},
         monthly_usd=monthly,
-        hardware_usd=n * replica.hardware_usd,
-        energy_usd=n * replica.energy_usd,
+        hardware_usd=0.0 if per_request_energy else n * replica.hardware_usd,
+        energy_usd=monthly["expected"] - ops if per_request_energy else n * replica.energy_usd,
         ops_usd=ops,
         utilisation=mean_rps / (n * expected_rps) if math.isfinite(n) and expected_rps > 0 else 0.0,
         capacity=expected,
@@ -245,6 +275,7 @@ def self_hosted_cost(
         capacity_requests_per_day=expected_rps * assumptions.hours_per_day * 3600 / workload.peak_factor,
         replica=replica,
         replica_rps=replica_rps,
+        energy_usd_per_request=per_request_energy,
     )
 
 

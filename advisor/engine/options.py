@@ -85,6 +85,8 @@ class Option:
     deployment_spec: Deployment | None = field(default=None, repr=False)  # self-hosted: what the fit estimate used
     est_first_token_p95_ms: float | None = None  # the slow end of the first-token estimate: compared with p95 targets
     load_ceiling: float | None = None  # self-hosted: most a replica is loaded, as a share of flat out (fit.capacity)
+    # Hardware there and on anyway: one request's electricity per speed band (cost.energy_per_request_usd).
+    energy_usd_per_request: dict[str, float] | None = None
     reasoning_effort: str | None = None  # API reasoning model: its setting (the note's default or a variant's)
     reasoning_variant: str | None = None  # API: a variant's name ("minimal effort"); None for the note's default
     output_multiplier: float = 1.0  # API: billed output tokens per visible answer token (hidden reasoning billed too)
@@ -127,6 +129,9 @@ class Option:
             return self.per_request_usd * requests_per_day * assumptions.days_per_month
         if requests_per_day <= 0:
             return 0.0
+        if self.energy_usd_per_request is not None:
+            per_request = self.energy_usd_per_request[speed]
+            return requests_per_day * assumptions.days_per_month * per_request + assumptions.ops_usd_per_month
         peak_rps = requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600)
         replica_rps = self.replica_rps[speed]
         # _replicas, inline: the engine prices every option this way at every volume it tries.
@@ -153,6 +158,9 @@ class Option:
         if self.provider is not None:
             api = self.per_request_usd * requests_per_day * assumptions.days_per_month
             return {"api_usd": api, "hardware_usd": 0.0, "energy_usd": 0.0, "ops_usd": 0.0}
+        if self.energy_usd_per_request is not None:
+            energy = requests_per_day * assumptions.days_per_month * self.energy_usd_per_request["expected"]
+            return {"api_usd": 0.0, "hardware_usd": 0.0, "energy_usd": energy, "ops_usd": assumptions.ops_usd_per_month}
         peak_rps = requests_per_day * workload.peak_factor / (assumptions.hours_per_day * 3600)
         replicas = _replicas(peak_rps, self.replica_rps.get("expected", 0.0))
         return {
@@ -517,10 +525,15 @@ def prime_best_quant(
 
 
 def paid_as(deployment: Deployment, scenario: Scenario) -> Ownership:
-    """How the hardware is charged: as the scenario's ownership, or for its energy only when the team already has
-    it (hardware.already_owned: its purchase is paid) or the catalog has no price for it (a phone, this machine)."""
+    """How the hardware is charged: as the scenario's ownership; for the electricity its requests use when it is
+    there and on anyway (hardware.already_owned: its purchase is paid; or a person's device the catalog has no price
+    for, such as this machine); for its electricity around the clock when the catalog has no price for a server."""
     ownership = scenario.hardware.ownership
-    if scenario.hardware.already_owned or not has_price(deployment, ownership):
+    profile = deployment.hardware
+    device = profile.kind in DEVICE_KINDS or profile.id in DEVICE_IDS
+    if scenario.hardware.already_owned or (device and not has_price(deployment, ownership)):
+        return "energy_used"
+    if not has_price(deployment, ownership):
         return "energy_only"
     return ownership
 
@@ -598,6 +611,7 @@ def _costed(cost: SelfHostedCost, scenario: Scenario, workload: Workload, catalo
         deployment_spec=deployment,
         est_first_token_p95_ms=float(cost.capacity.first_token_p95_ms),
         load_ceiling=float(cost.capacity.utilisation_ceiling),
+        energy_usd_per_request=cost.energy_usd_per_request,
         min_first_token_ms=float(
             deployment.measured_first_token_s(workload.input_tokens)
             if deployment.measured.get("first_token_ms")

@@ -1191,7 +1191,10 @@ def _round_volume(volume: float, up: bool) -> float:
 
 
 def usd_text(value: float) -> str:
-    """Money in the engine's texts: cents below $100 ('$0.54' does not read '$0'), whole dollars from $100."""
+    """Money in the engine's texts: cents below $100 ('$0.54' does not read '$0'), whole dollars from $100, and
+    'under $0.01' for a bill that rounds to no cent (a phone's electricity for a few requests a day)."""
+    if 0 < value < 0.005:
+        return "under $0.01"
     return f"${value:,.2f}" if abs(value) < 100 else f"${value:,.0f}"
 
 

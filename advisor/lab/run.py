@@ -366,8 +366,9 @@ def local_cost_basis(
     from advisor.data.this_machine import detect_this_machine
 
     if scenario is not None and workload is not None:
-        from advisor.engine.cost import has_price, self_hosted_cost
+        from advisor.engine.cost import self_hosted_cost
         from advisor.engine.fit import make_deployment
+        from advisor.engine.options import paid_as
 
         base = catalog or default_catalog()
         if facts.catalog_id not in base.models:
@@ -375,9 +376,8 @@ def local_cost_basis(
         hardware = scenario.hardware.profile or THIS_MACHINE
         try:
             deployment = make_deployment(facts.catalog_id, hardware, facts.quant, scenario.hardware.count, base)
-            ownership = scenario.hardware.ownership
-            paid_as: Any = ownership if has_price(deployment, ownership) else "energy_only"
-            cost = self_hosted_cost(deployment, workload, scenario.assumptions, paid_as)
+            paid: Any = paid_as(deployment, scenario)  # as recommend() charges it
+            cost = self_hosted_cost(deployment, workload, scenario.assumptions, paid)
             per_mtok = float(cost.per_mtok_usd)
         except AdvisorError as e:
             per_mtok, reason = math.inf, str(e)
@@ -385,7 +385,7 @@ def local_cost_basis(
             reason = "it cannot serve the workload there"
         if math.isfinite(per_mtok):
             basis = (
-                f"TCO engine: {facts.catalog_id} {facts.quant} on {hardware} ({str(paid_as).replace('_', ' ')}), "
+                f"TCO engine: {facts.catalog_id} {facts.quant} on {hardware} ({str(paid).replace('_', ' ')}), "
                 f"${per_mtok:,.4f} per 1M tokens at {workload.name}'s volume, times each answer's tokens"
             )
             return (lambda m: per_mtok * ((m.prompt_tokens or 0) + (m.completion_tokens or 0)) / 1e6), basis

@@ -41,7 +41,9 @@ def money(amount: float | None) -> str:
     whole dollars with separators from $100 ('$1,159'); 'n/a' when there is no figure."""
     if amount is None or not math.isfinite(amount):
         return "n/a"
-    return usd(amount, cents=abs(amount) < 100)
+    from advisor.engine.recommend import usd_text
+
+    return usd_text(amount)
 
 
 def money_text(text: str) -> str:
