@@ -8,7 +8,7 @@ from advisor.data.examples import default_scenario
 from advisor.data.prices import genai_prices_version
 from advisor.data.share import QUERY_KEY, decode_scenario, encode_scenario
 from advisor.errors import ScenarioError
-from advisor.present.words import plain, plural
+from advisor.present.words import humanize, plain, plural
 from advisor.schema.scenario import Scenario
 from pages import current_scenario, entrypoint_active, set_scenario
 from pages.store_ui import apply_short_link, keep_short_link, page_base, saved_box
@@ -66,6 +66,8 @@ with st.sidebar:
     st.caption(f"API prices from genai-prices {genai_prices_version()}, as of today.")
 
 if link_error:
-    st.error(f"{plain(link_error)}\n\nThe link was not loaded; you are looking at the scenario you had before.")
+    st.error(
+        f"{plain(humanize(link_error))}\n\nThe link was not loaded; you are looking at the scenario you had before."
+    )
 with entrypoint_active():
     navigation.run()

@@ -511,7 +511,9 @@ with download:
         help="The last submitted answers as a scenario YAML file.",
     )
 if message := st.session_state.pop("q_upload_error", None):
-    st.error(f"{plain(message)}\n\nThe file was not loaded; your answers are unchanged.", icon=":material/error:")
+    st.error(
+        f"{plain(humanize(message))}\n\nThe file was not loaded; your answers are unchanged.", icon=":material/error:"
+    )
 
 problems: dict[str, str] = st.session_state.get(PROBLEMS_KEY, {})
 with st.form("q_form", border=False, enter_to_submit=False):

@@ -103,7 +103,10 @@ def test_an_old_version_link_and_bad_short_links() -> None:
         (error,) = [str(e.value) for e in bad.error]
         assert error.startswith(plain(message)), error
         assert "The link was not loaded" in error and "Traceback" not in error
+        assert "`advisor" not in error  # the app points to its own pages, not to the command line
         assert bad.session_state["scenario"] == default_scenario()
+    (error,) = [str(e.value) for e in open_app(query={"s": "AAAAAAAAAAAA"}).error]
+    assert "(the Saved scenarios page lists them)" in error
 
 
 def test_the_saved_scenarios_page_finds_opens_renames_and_deletes() -> None:

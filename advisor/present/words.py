@@ -246,6 +246,15 @@ def humanize(text: str) -> str:
     """Schema help or an engine message with the ids it names (api_only, self_hosted, rule ids) in words."""
     text = text.replace("`advisor catalog hardware`", "the Catalog page's Hardware tab")
     text = text.replace("a task id, see `advisor catalog tasks`", "one of the task kinds listed")
+    # Pointers to the command line read, in the app, as the place in the app that lists the same things.
+    text = text.replace("`advisor catalog models`", "the Catalog page's Open-weight models tab")
+    text = text.replace("`advisor catalog api-models`", "the Catalog page's API models tab")
+    text = text.replace("(`advisor store list`)", "(the Saved scenarios page lists them)")
+    if "`advisor catalog tasks`" in text:
+        from advisor.data.catalog import default_catalog
+
+        kinds = ", ".join(sorted(default_catalog().tasks))
+        text = text.replace("(see `advisor catalog tasks`)", f"(one of {kinds})")
     text = _ID_PATTERN.sub(lambda m: ID_WORDS[m.group(0).strip("`")], text)
     return _RULE_PATTERN.sub(lambda m: f"'{RULE_TITLES[m.group(0)]}'", text)
 
