@@ -86,7 +86,7 @@ CASES: dict[str, Bad] = {
     ),
     "rpd-absurd-1e15": Bad(
         edit("requests_per_day: 100", "requests_per_day: 1e15"),
-        W0 + "requests_per_day: must be <= 10000000000, got 1000000000000000",
+        W0 + "requests_per_day: must be <= 10,000,000,000, got 1,000,000,000,000,000",
     ),
     "rpd-true": Bad(
         edit("requests_per_day: 100", "requests_per_day: true"), W0 + "requests_per_day: must be a number, got true"
@@ -98,7 +98,7 @@ CASES: dict[str, Bad] = {
     "input-zero": Bad(edit("input_tokens: 600", "input_tokens: 0"), W0 + "input_tokens: must be > 0, got 0"),
     "input-negative": Bad(edit("input_tokens: 600", "input_tokens: -600"), W0 + "input_tokens: must be > 0, got -600"),
     "input-huge": Bad(
-        edit("input_tokens: 600", "input_tokens: 100000000000"), W0 + "input_tokens: must be <= 10000000, got"
+        edit("input_tokens: 600", "input_tokens: 100000000000"), W0 + "input_tokens: must be <= 10,000,000, got"
     ),
     "input-fraction": Bad(
         edit("input_tokens: 600", "input_tokens: 1.5"), W0 + "input_tokens: must be a whole number, got 1.5"
@@ -106,7 +106,7 @@ CASES: dict[str, Bad] = {
     "output-zero": Bad(edit("output_tokens: 150", "output_tokens: 0"), W0 + "output_tokens: must be > 0, got 0"),
     "output-negative": Bad(edit("output_tokens: 150", "output_tokens: -1"), W0 + "output_tokens: must be > 0, got -1"),
     "output-huge": Bad(
-        edit("output_tokens: 150", "output_tokens: 99999999999999999999"), W0 + "output_tokens: must be <= 1000000"
+        edit("output_tokens: 150", "output_tokens: 99999999999999999999"), W0 + "output_tokens: must be <= 1,000,000"
     ),
     "cached-share-1.5": Bad(add("    cached_input_share: 1.5\n"), W0 + "cached_input_share: must be <= 1, got 1.5"),
     "cached-share-negative": Bad(

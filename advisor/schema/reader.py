@@ -213,6 +213,12 @@ def _show(value: Any) -> str:
     return _excerpt(repr(value))
 
 
+def _show_amount(value: Any) -> str:
+    """A bound or the number against it, with thousands separators ('10,000,000') where _show gives digits."""
+    shown = _show(value)
+    return f"{int(shown):,}" if shown.lstrip("-").isdigit() else shown
+
+
 def _allowed_literal(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
     """Allowed values for a Literal field at `loc`, read from the schema itself."""
     from typing import get_args
@@ -280,7 +286,7 @@ def _explain_problem(first: Any, model: type[BaseModel]) -> str:
     bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values()))
-        message = f"must be {bounds[kind]} {_show(limit)}, got {_show(given)}"
+        message = f"must be {bounds[kind]} {_show_amount(limit)}, got {_show_amount(given)}"
     elif kind == "finite_number":
         message = f"must be a finite number, got {_show(given)}"
     elif kind == "missing":
