@@ -657,7 +657,8 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     if bool(args.scenario) == bool(args.id):
         raise ReportError(
-            "report: give a scenario file or --id of a saved scenario, not both "
+            f"report: give {'either' if args.scenario else 'one of'} a scenario file or --id of a saved scenario"
+            f"{', not both' if args.scenario else ''} "
             "(advisor report SCENARIO -o report.html, or advisor report --id NAME -o report.html)"
         )
     if args.version is not None and not args.id:

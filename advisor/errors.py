@@ -19,6 +19,8 @@ class CatalogError(AdvisorError, ValueError):
 
 
 SHORT_LIST = 6
+NAMED_IN_FULL = ("quantisation",)
+"""Kinds of id whose every choice an error names, however many: short names with no listing of their own."""
 """Up to this many known ids, an unknown-id message lists them all."""
 
 
@@ -41,7 +43,7 @@ class UnknownIdError(AdvisorError, LookupError):
             "engine": "engines",
         }.get(kind)
         listing = f" (see `advisor catalog {see}`)" if see else ""
-        if len(known) <= SHORT_LIST:  # a handful of choices: name them all
+        if len(known) <= SHORT_LIST or kind in NAMED_IN_FULL:  # a handful of choices, or short names: all of them
             listing = f" (one of {', '.join(known)})" + (f"; `advisor catalog {see}` says more" if see else "")
         super().__init__(f"{where}unknown {kind} {given!r}{hint}{listing}")
 

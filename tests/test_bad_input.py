@@ -124,7 +124,8 @@ CASES: dict[str, Bad] = {
     ),
     "hardware-count-0": Bad(add("hardware:\n  count: 0\n"), "hardware.count: must be >= 1, got 0"),
     "currency-lowercase": Bad(
-        add("assumptions:\n  currency: usd\n"), "assumptions.currency: string should match pattern '^[A-Z]{3}$'"
+        add("assumptions:\n  currency: usd\n"),
+        "assumptions.currency: must be a three-letter currency code in capitals (ISO 4217",
     ),
     # ids: typos get a suggestion
     "task-typo": Bad(

@@ -153,3 +153,14 @@ def test_fit_refuses_a_prompt_longer_than_the_context_and_labels_speeds_of_a_mod
     assert main(["fit", "llama-3.1-70b-instruct", "--hardware", "rtx-3060-12gb"]) == 0
     out = capsys.readouterr().out
     assert "DOES NOT FIT" in out and "speeds as if the whole model fitted" in out
+
+
+def test_one_line_errors_name_what_is_allowed(capsys) -> None:
+    """A wrong quantisation lists every one there is; a report with no scenario asks for one (not 'not both')."""
+    assert main(["fit", "qwen3-8b", "--hardware", "rtx-4090", "--quant", "Q4_K_X"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown quantisation 'Q4_K_X'; did you mean 'Q4_K_M'" in err and "Q8_0, " not in err.split("one of")[0]
+    assert all(q in err for q in ("BF16", "FP8", "INT4-AWQ", "MXFP4", "Q4_K_M", "Q8_0"))
+    assert main(["report", "-o", "report.html"]) == 2
+    err = capsys.readouterr().err
+    assert "report: give one of a scenario file or --id of a saved scenario (" in err and "not both" not in err

@@ -325,6 +325,8 @@ def _explain_problem(first: Any, model: type[BaseModel]) -> str:
 
         if re.match(r"^[a-z_][a-z0-9_]*(\[\d+\])?(\.[a-z_][a-z0-9_]*)*: ", message):
             return f"{path}.{message}" if path else message
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^[A-Z]{3}$":
+        message = f"must be a three-letter currency code in capitals (ISO 4217, e.g. USD, EUR), got {_show(given)}"
     else:
         text = first["msg"].rstrip(".")  # lower the first letter only: the rest may be a pattern like ^[A-Z]{3}$
         message = f"{text[:1].lower()}{text[1:]}, got {_show(given)}"
@@ -336,7 +338,7 @@ def validate_file_data(data: Any, model: type[Model], origin: str, error: type[A
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise error(f"{origin}: {explain_validation_error(e, model)} (fix the file and reload)") from None
+        raise error(f"{origin}: {explain_validation_error(e, model)}") from None
 
 
 def read_model_file(path: Path, model: type[Model], error: type[AdvisorError], what: str = "catalog file") -> Model:
