@@ -529,6 +529,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         prompts: Any = default_catalog().prompts_for(args.task)
     else:
+        if not args.prompt.strip():
+            raise AdvisorError("prompt: must hold some text to answer, got an empty prompt")
         prompts = [args.prompt]
     runners: dict[str, Runner | AdvisorError] = {}
     if args.only != "api":

@@ -164,3 +164,5 @@ def test_one_line_errors_name_what_is_allowed(capsys) -> None:
     assert main(["report", "-o", "report.html"]) == 2
     err = capsys.readouterr().err
     assert "report: give one of a scenario file or --id of a saved scenario (" in err and "not both" not in err
+    assert main(["compare", "--prompt", "  ", "--only", "local"]) == 2  # refused before any model loads
+    assert capsys.readouterr().err == "advisor: error: prompt: must hold some text to answer, got an empty prompt\n"
