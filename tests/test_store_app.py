@@ -183,13 +183,11 @@ def test_save_after_editing_the_scenario_elsewhere_keeps_the_name_and_adds_a_ver
     rerun(at)
     assert "Saved as Shoe store AI, version 1." in [str(s.value) for s in at.success]
     # Another page runs without the Save box: Streamlit drops the widget's key meanwhile.
-    at.switch_page("pages/questionnaire.py")
-    rerun(at)
+    visit(at, "questionnaire")
     at.number_input(key="q_w0_requests_per_day").set_value(123_456.0)
     at.button(key="q_submit").click()
     rerun(at)
-    at.switch_page("pages/recommendation.py")
-    rerun(at)
+    visit(at, "recommendation")
     assert at.text_input(key="rec_save_name").value == "Shoe store AI"
     at.button(key="rec_save").click()
     rerun(at)
@@ -198,14 +196,17 @@ def test_save_after_editing_the_scenario_elsewhere_keeps_the_name_and_adds_a_ver
     assert [v.version for v in default_store().history("Shoe store AI")] == [2, 1]
 
 
+def visit(at: AppTest, page: str) -> None:
+    at.switch_page(f"pages/{page}.py")
+    rerun(at)
+
+
 def test_a_typed_save_name_survives_a_visit_to_another_page() -> None:
     at = open_app("costs")
     at.text_input(key="costs_save_name").input("Shoe store, Q3 draft")
     rerun(at)
-    at.switch_page("pages/catalog.py")
-    rerun(at)
-    at.switch_page("pages/costs.py")
-    rerun(at)
+    visit(at, "catalog")
+    visit(at, "costs")
     assert at.text_input(key="costs_save_name").value == "Shoe store, Q3 draft"
     at.button(key="costs_save").click()
     rerun(at)
