@@ -132,6 +132,11 @@ def test_a_report_of_a_saved_scenario_by_name_id_and_version(
         totals[version] = rows
     assert totals["1"] != totals[None]  # version 1 (20,000 a day) and the latest (90,000 a day) differ
     code, _, err = run(capsys, "report", str(SHOE), "--id", short_id, "-o", str(tmp_path / "x.csv"))
-    assert code == 2 and err.startswith("advisor: error: report: give a scenario file or --id") and err.count("\n") == 1
+    assert (
+        code == 2
+        and err.startswith("advisor: error: report: give either a scenario file or --id")
+        and err.count("\n") == 1
+    )
+    assert "not both" in err
     code, _, err = run(capsys, "report", "--id", "no such scenario", "-o", str(tmp_path / "x.csv"))
     assert code == 2 and "no such scenario" in err and err.count("\n") == 1
