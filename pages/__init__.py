@@ -24,7 +24,6 @@ import streamlit as st
 from advisor.data.catalog import Catalog, default_catalog
 from advisor.data.measurements import store_version
 from advisor.engine.recommend import RankedOption, Recommendation, recommend
-from advisor.present import words
 from advisor.present.report import Names
 from advisor.schema.scenario import Scenario
 
@@ -81,10 +80,6 @@ def recommendation_for(scenario: Scenario) -> Recommendation:
     Shared between sessions: do not mutate it.
     """
     return _recommendation(scenario.model_dump_json(), store_version())
-
-
-def usd(amount: float) -> str:
-    return words.usd(amount, cents=True)
 
 
 def names() -> Names:

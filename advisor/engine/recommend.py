@@ -16,7 +16,6 @@ Same scenario + catalog + rules give the same output, byte for byte: every order
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from advisor.data.catalog import Catalog, default_catalog
+from advisor.engine.money import money_in_text, usd_text
 from advisor.engine.options import BuiltOptions, Option, hybrid_option, resized
 from advisor.engine.tables import single_options
 from advisor.errors import AdvisorError
@@ -1188,24 +1188,6 @@ def _round_volume(volume: float, up: bool) -> float:
         return 0.0
     scale = 10 ** (math.floor(math.log10(volume)) - 2)
     return float((math.ceil if up else math.floor)(volume / scale) * scale)
-
-
-def usd_text(value: float) -> str:
-    """Money in the engine's texts: cents below $100 ('$0.54' does not read '$0'), whole dollars from $100, and
-    'under $0.01' for a bill that rounds to no cent (a phone's electricity for a few requests a day)."""
-    if 0 < value < 0.005:
-        return "under $0.01"
-    return f"${value:,.2f}" if abs(value) < 100 else f"${value:,.0f}"
-
-
-_CENTS_FROM_100 = re.compile(r"\$(\d{1,3}(?:,\d{3})+|\d{3,})\.\d\d(?!\d)")
-"""'$1,159.30' or '$250.00' in a text: an amount of $100 or more written with cents."""
-
-
-def money_in_text(text: str) -> str:
-    """A rule's text with its amounts in usd_text's style: the shipped rules write costs with cents
-    ('${cost.api:,.2f}'), which from $100 on read as whole dollars ('$1,159')."""
-    return _CENTS_FROM_100.sub(lambda m: usd_text(float(m.group(0)[1:].replace(",", ""))), text)
 
 
 def _money(value: float | None) -> float | None:

@@ -10,6 +10,8 @@ import math
 import re
 from typing import Any
 
+from advisor.engine.money import money_in_text, usd_text
+
 VERDICT_WORDS = {
     "slm": "a small model",
     "llm": "a large model",
@@ -41,16 +43,12 @@ def money(amount: float | None) -> str:
     whole dollars with separators from $100 ('$1,159'); 'n/a' when there is no figure."""
     if amount is None or not math.isfinite(amount):
         return "n/a"
-    from advisor.engine.recommend import usd_text
-
     return usd_text(amount)
 
 
 def money_text(text: str) -> str:
-    """Engine or rule text with its amounts in money()'s style (the engine writes them so already; kept for texts
-    from older saved results)."""
-    from advisor.engine.recommend import money_in_text
-
+    """Engine or rule text with its amounts in money()'s style (the engine writes them so already; results saved
+    before it did are read back with cents)."""
     return money_in_text(text)
 
 
